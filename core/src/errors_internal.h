@@ -1,0 +1,28 @@
+/*
+ * Recording errors from inside the library. Each setter stores a one-line message for
+ * sanctum_error_last() and returns the code, so a failure path reads
+ *     return sanctum_error__set(SANCTUM_EHEADER, SANCTUM_ERRCLASS_AGE, "...");
+ */
+#ifndef SANCTUM_ERRORS_INTERNAL_H
+#define SANCTUM_ERRORS_INTERNAL_H
+
+#include "sanctum/errors.h"
+
+/** Records `code` with a printf-style message and returns `code`. */
+int sanctum_error__set(int code, sanctum_error_class klass, const char *fmt, ...)
+	SANCTUM_PRINTF(3, 4);
+
+/**
+ * Records `code` with a message made of the printf-style prefix, ": ", and the message of
+ * the error recorded before (the callee's), and returns `code`.
+ */
+int sanctum_error__wrap(int code, sanctum_error_class klass, const char *fmt, ...)
+	SANCTUM_PRINTF(3, 4);
+
+/** Records SANCTUM_ENOMEM and returns it. */
+int sanctum_error__nomem(void);
+
+/** Records a failed system call: the message, then ": " and strerror(errno). */
+int sanctum_error__os(const char *fmt, ...) SANCTUM_PRINTF(1, 2);
+
+#endif

@@ -1,0 +1,38 @@
+#include "sanctum/common.h"
+
+#include <git2.h>
+#include <sodium.h>
+#include <stdio.h>
+
+static int git_ready;
+
+int sanctum_init(void)
+{
+	if (sodium_init() < 0)
+		return -1;
+	/* libgit2 counts its initialisations; keep ours to one so shutdown balances it. */
+	if (!git_ready && git_libgit2_init() > 0)
+		git_ready = 1;
+	return 0;
+}
+
+void sanctum_shutdown(void)
+{
+	if (git_ready) {
+		git_libgit2_shutdown();
+		git_ready = 0;
+	}
+}
+
+const char *sanctum_version_string(void)
+{
+	static char text[96];
+	int major = 0, minor = 0, rev = 0;
+
+	if (!text[0]) {
+		git_libgit2_version(&major, &minor, &rev);
+		snprintf(text, sizeof(text), "sanctum %s (libsodium %s, libgit2 %d.%d.%d)",
+		         SANCTUM_VERSION, sodium_version_string(), major, minor, rev);
+	}
+	return text;
+}
