@@ -1,0 +1,10 @@
+/* The umbrella header of libsanctum. */
+#ifndef SANCTUM_H
+#define SANCTUM_H
+
+#include "common.h"
+#include "errors.h"
+#include "buf.h"
+#include "age.h"
+
+#endif
