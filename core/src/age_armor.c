@@ -4,6 +4,7 @@
  * whitespace may surround it (at most 1 KiB each side). Both directions stream.
  */
 #include "age_internal.h"
+#include "b64.h"
 #include "errors_internal.h"
 
 #include <stdlib.h>
@@ -170,8 +171,8 @@ static int decode_line(age_armor_reader *r, const char *line, size_t n)
 		return bad_armor("an empty line inside the armor");
 	if (n > ARMOR_COLUMNS)
 		return bad_armor("a line is longer than 64 columns");
-	if (sodium_base642bin(r->out + r->nout, ARMOR_LINE_BYTES, line, n, NULL, &got, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (sanctum_b64__decode(r->out + r->nout, ARMOR_LINE_BYTES, &got, line, n,
+	                        sodium_base64_VARIANT_ORIGINAL) != 0)
 		return bad_armor("a line is not canonical padded base64");
 	r->nout += got;
 	if (got < ARMOR_LINE_BYTES)

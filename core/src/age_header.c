@@ -3,6 +3,7 @@
  * canonically, and its MAC.
  */
 #include "age_internal.h"
+#include "b64.h"
 #include "errors_internal.h"
 #include "hkdf.h"
 
@@ -22,12 +23,12 @@ int sanctum_age__b64_decode(unsigned char *out, size_t len, const char *in, size
 {
 	size_t got = 0;
 
-	/* libsodium refuses non-alphabet characters and non-zero trailing bits, which is
-	 * exactly age's canonical-encoding rule. */
+	/* Strict decoding refuses characters outside the alphabet and non-zero trailing bits,
+	 * which is exactly age's canonical-encoding rule. */
 	if (in_len != sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) - 1)
 		return -1;
-	if (sodium_base642bin(out, len, in, in_len, NULL, &got, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 || got != len)
+	if (sanctum_b64__decode(out, len, &got, in, in_len,
+	                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 || got != len)
 		return -1;
 	return 0;
 }
@@ -135,8 +136,8 @@ static int parse_body(age_stanza *stanza, const unsigned char *data, size_t len,
 	max_bin = text_len / 4 * 3 + 3;
 	stanza->body = malloc(max_bin);
 	if (!stanza->body ||
-	    sodium_base642bin(stanza->body, max_bin, text, text_len, NULL, &stanza->body_len, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0) {
+	    sanctum_b64__decode(stanza->body, max_bin, &stanza->body_len, text, text_len,
+	                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0) {
 		free(text);
 		return stanza->body ? malformed("a stanza body is not canonical base64")
 		                    : sanctum_error__nomem();
