@@ -6,5 +6,6 @@
 #include "errors.h"
 #include "buf.h"
 #include "age.h"
+#include "sshsig.h"
 
 #endif
