@@ -43,5 +43,6 @@ void cli_main_help(FILE *out);
 
 int cmd_age(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

@@ -5,6 +5,8 @@
 static const cli_cmd commands[] = {
 	{ "age", cmd_age, "encrypt and decrypt files in the age format, make age keys",
 	  CLI_CMD_NONE },
+	{ "keys", cmd_keys, "make and show this member's identity, card and public keys",
+	  CLI_CMD_NONE },
 	{ "help", cmd_help, "show the help of sanctum or of one command", CLI_CMD_NONE },
 };
 

@@ -7,5 +7,6 @@
 #include "buf.h"
 #include "age.h"
 #include "sshsig.h"
+#include "identity.h"
 
 #endif
