@@ -8,5 +8,6 @@
 #include "age.h"
 #include "sshsig.h"
 #include "identity.h"
+#include "doc.h"
 
 #endif
