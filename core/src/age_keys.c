@@ -106,6 +106,16 @@ int sanctum_age_recipient_encode(sanctum_buf *out, const sanctum_age_recipient *
 	                              sizeof(recipient->public_key), 0);
 }
 
+int sanctum_age_recipient_x25519_key(unsigned char out[SANCTUM_AGE_X25519_KEY_SIZE],
+                                     const sanctum_age_recipient *recipient)
+{
+	if (recipient->type != AGE_KEY_X25519)
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "a passphrase recipient has no public key");
+	memcpy(out, recipient->public_key, SANCTUM_AGE_X25519_KEY_SIZE);
+	return 0;
+}
+
 void sanctum_age_recipient_free(sanctum_age_recipient *recipient)
 {
 	if (!recipient)

@@ -69,6 +69,13 @@ SANCTUM_WARN_UNUSED int sanctum_age_recipient_from_passphrase(
 SANCTUM_WARN_UNUSED int sanctum_age_recipient_encode(sanctum_buf *out,
                                                      const sanctum_age_recipient *recipient);
 
+/**
+ * Copies the raw Curve25519 public key of an X25519 recipient into `out`. Returns 0, or
+ * SANCTUM_EINVALID for a passphrase recipient.
+ */
+SANCTUM_WARN_UNUSED int sanctum_age_recipient_x25519_key(
+	unsigned char out[SANCTUM_AGE_X25519_KEY_SIZE], const sanctum_age_recipient *recipient);
+
 /** Releases a recipient, wiping a passphrase it holds. NULL is fine. */
 void sanctum_age_recipient_free(sanctum_age_recipient *recipient);
 

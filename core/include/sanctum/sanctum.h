@@ -9,5 +9,8 @@
 #include "sshsig.h"
 #include "identity.h"
 #include "doc.h"
+#include "store.h"
+#include "history.h"
+#include "members.h"
 
 #endif

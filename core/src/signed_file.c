@@ -1,0 +1,161 @@
+#include "signed_file.h"
+
+#include "errors_internal.h"
+#include "sanctum/sshsig.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SIG_END "-----END SSH SIGNATURE-----\n"
+#define SIG_BEGIN "-----BEGIN SSH SIGNATURE-----\n"
+
+int sanctum_signed__seal(sanctum_buf *out, const sanctum_identity *signer,
+                         const char *namespace, const void *body, size_t len)
+{
+	int error = sanctum_identity_sign(out, signer, namespace, body, len);
+
+	if (error == 0 && sanctum_buf_put(out, body, len) < 0)
+		error = SANCTUM_ENOMEM;
+	if (error < 0)
+		sanctum_buf_clear(out);
+	return error;
+}
+
+int sanctum_signed__open(const unsigned char **body, size_t *body_len,
+                         unsigned char signer[SANCTUM_ED25519_PUBLIC_KEY_SIZE],
+                         const char *namespace, const unsigned char *data, size_t len,
+                         const char *what)
+{
+	const unsigned char *end = NULL;
+	size_t scan = len < SANCTUM_SSHSIG_MAX_ARMORED ? len : SANCTUM_SSHSIG_MAX_ARMORED;
+
+	if (len < sizeof(SIG_BEGIN) - 1 || memcmp(data, SIG_BEGIN, sizeof(SIG_BEGIN) - 1) != 0)
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "%s does not start with a signature", what);
+	for (size_t i = 0; i + sizeof(SIG_END) - 1 <= scan; i++)
+		if (data[i] == '-' && memcmp(data + i, SIG_END, sizeof(SIG_END) - 1) == 0) {
+			end = data + i + sizeof(SIG_END) - 1;
+			break;
+		}
+	if (!end)
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "%s has an unterminated signature", what);
+	*body = end;
+	*body_len = (size_t)(data + len - end);
+	if (sanctum_sshsig_verify(signer, (const char *)data, (size_t)(end - data), namespace,
+	                          *body, *body_len) < 0)
+		return sanctum_error__wrap(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_CRYPTO,
+		                           "%s: signature refused", what);
+	return 0;
+}
+
+void sanctum_lines__init(sanctum_lines *lines, const void *data, size_t len, const char *what)
+{
+	lines->pos = data;
+	lines->end = (const char *)data + len;
+	lines->value[0] = '\0';
+	lines->what = what;
+}
+
+/* The next line without its LF, or NULL if there is no complete line. */
+static const char *next_line(const sanctum_lines *lines, size_t *len)
+{
+	const char *nl;
+
+	if (lines->pos >= lines->end)
+		return NULL;
+	nl = memchr(lines->pos, '\n', (size_t)(lines->end - lines->pos));
+	if (!nl)
+		return NULL;
+	*len = (size_t)(nl - lines->pos);
+	return lines->pos;
+}
+
+int sanctum_lines__expect(sanctum_lines *lines, const char *text)
+{
+	size_t len = 0;
+	const char *line = next_line(lines, &len);
+
+	if (!line || len != strlen(text) || memcmp(line, text, len) != 0)
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "%s: expected the line '%s'", lines->what, text);
+	lines->pos += len + 1;
+	return 0;
+}
+
+int sanctum_lines__next_is(const sanctum_lines *lines, const char *key)
+{
+	size_t len = 0, klen = strlen(key);
+	const char *line = next_line(lines, &len);
+
+	return line && len > klen && memcmp(line, key, klen) == 0 && line[klen] == ' ';
+}
+
+const char *sanctum_lines__field(sanctum_lines *lines, const char *key)
+{
+	size_t len = 0, klen = strlen(key);
+	const char *line = next_line(lines, &len);
+
+	if (!sanctum_lines__next_is(lines, key)) {
+		sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                   "%s: missing field '%s'", lines->what, key);
+		return NULL;
+	}
+	if (len - klen - 1 >= sizeof(lines->value)) {
+		sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                   "%s: field '%s' is too long", lines->what, key);
+		return NULL;
+	}
+	memcpy(lines->value, line + klen + 1, len - klen - 1);
+	lines->value[len - klen - 1] = '\0';
+	if (strlen(lines->value) != len - klen - 1) {
+		sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                   "%s: field '%s' contains a NUL byte", lines->what, key);
+		return NULL;
+	}
+	lines->pos += len + 1;
+	return lines->value;
+}
+
+int sanctum_lines__end(sanctum_lines *lines)
+{
+	if (lines->pos != lines->end)
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "%s: unexpected data after the last field", lines->what);
+	return 0;
+}
+
+int sanctum_parse_u64(uint64_t *out, const char *text, uint64_t max)
+{
+	uint64_t value = 0;
+
+	if (!text[0] || (text[0] == '0' && text[1]))
+		return -1;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9' || value > (max - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		value = value * 10 + (uint64_t)(*p - '0');
+	}
+	*out = value;
+	return 0;
+}
+
+void sanctum_hex_encode(char *out, const unsigned char *data, size_t len)
+{
+	sodium_bin2hex(out, 2 * len + 1, data, len);
+}
+
+int sanctum_hex_decode(unsigned char *out, size_t len, const char *hex)
+{
+	size_t got = 0;
+
+	if (strlen(hex) != 2 * len)
+		return -1;
+	for (size_t i = 0; i < 2 * len; i++)
+		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+			return -1;
+	if (sodium_hex2bin(out, len, hex, 2 * len, NULL, &got, NULL) != 0 || got != len)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * Internals of the store shared by store*.c: the struct, git helpers, the lock, and
+ * signed commits.
+ */
+#ifndef SANCTUM_STORE_INTERNAL_H
+#define SANCTUM_STORE_INTERNAL_H
+
+#include "sanctum/store.h"
+
+#include "epoch.h"
+#include "manifest.h"
+#include "roster.h"
+
+#include <git2.h>
+
+#define SANCTUM_STORE_LOCAL_DIR "sanctum"   /* local state inside .sanctum/ */
+
+struct sanctum_store {
+	char *path;                   /* the folder holding .sanctum */
+	char *git_dir;                /* path/.sanctum */
+	git_repository *repo;
+	sanctum_manifest manifest;
+	int lock_fd;                  /* -1 unless locked */
+	sanctum_age_identity **epoch_keys; /* epochs opened this session, by number - 1 */
+	size_t nepoch_keys;
+	unsigned char epoch_reader[SANCTUM_ED25519_PUBLIC_KEY_SIZE]; /* who opened them */
+};
+
+/** A store struct for `path` with nothing opened, or NULL when out of memory. */
+sanctum_store *sanctum_store__alloc(const char *path);
+
+/** Whether `dir` holds a store (a .sanctum repository). */
+int sanctum_store__exists(const char *dir);
+
+/** Records the last libgit2 error under our context and returns SANCTUM_ERROR. */
+int sanctum_store__git_error(const char *context);
+
+/** Main's head commit. Returns 0 or SANCTUM_ENOTFOUND (no commit yet). */
+int sanctum_store__head(git_commit **out, sanctum_store *store);
+
+/** Reads the blob at `path` in `tree` into `out`, refusing one larger than `max`. */
+int sanctum_store__read_blob(sanctum_buf *out, sanctum_store *store, git_tree *tree,
+                             const char *path, size_t max);
+
+/** Replays `group` and roster/ of `tree` into `out` (initialised here). */
+int sanctum_store__load_roster(sanctum_roster *out, sanctum_store *store, git_tree *tree);
+
+/** Takes the store's lock (SANCTUM_ELOCKED when another process holds it). */
+int sanctum_store__lock(sanctum_store *store);
+void sanctum_store__unlock(sanctum_store *store);
+
+/** The local-state folder .sanctum/sanctum, created if missing. Caller frees. */
+char *sanctum_store__local_path(sanctum_store *store, const char *name);
+
+/**
+ * Applies `updates` to `parent`'s tree (or an empty tree), and makes a commit signed by
+ * `author` with the message `summary` and the branch and sequence trailers; then moves
+ * main from `parent` to it atomically (compare and swap). On failure main is unchanged.
+ */
+int sanctum_store__commit(git_oid *out, sanctum_store *store, git_commit *parent,
+                          const git_tree_update *updates, size_t nupdates,
+                          const sanctum_identity *author, const char *summary);
+
+/** The Sanctum-Seq trailer of a commit, or 0 when it has none. */
+uint64_t sanctum_store__commit_seq(const git_commit *commit);
+
+/**
+ * The epoch identity for `number` as `reader`, opened once per store handle and reader.
+ * Borrowed: valid until the handle is freed or this is called as another reader, which
+ * drops the keys cached for the previous one.
+ */
+int sanctum_store__epoch_key(const sanctum_age_identity **out, sanctum_store *store,
+                             const sanctum_roster *roster, git_tree *tree, uint64_t number,
+                             const sanctum_identity *reader);
+
+/**
+ * Whether `who` is a member of `roster` (an active one when `must_be_active`). Returns 0
+ * or SANCTUM_EVERIFY naming the identity.
+ */
+int sanctum_store__check_member(const sanctum_roster *roster, const sanctum_identity *who,
+                                int must_be_active);
+
+/**
+ * Decrypts and checks one document file (`file`, the blob at `path` of `tree`) as
+ * `reader`: with the epoch keys of `roster` newest first, then sanctum_doc_open with the
+ * id its path names, and its author must be in `roster`. `out` is disposed of on failure
+ * and, when `path` is not NULL, every error message names it. Returns 0, SANCTUM_EVERIFY, SANCTUM_EINVALID or an
+ * age error (SANCTUM_ENOMATCH: no epoch this reader can open fits the file).
+ */
+int sanctum_store__open_doc(sanctum_doc *out, sanctum_store *store, const sanctum_roster *roster,
+                            git_tree *tree, const char *path,
+                            const unsigned char id[SANCTUM_DOC_ID_SIZE],
+                            const unsigned char *file, size_t len,
+                            const sanctum_identity *reader);
+
+/** The state every change starts from: main's head, its tree, and the roster there. */
+typedef struct {
+	git_commit *head;
+	git_tree *tree;
+	sanctum_roster roster;
+} sanctum_snapshot;
+
+/** Loads main's head, tree and roster. */
+int sanctum_store__snapshot_load(sanctum_snapshot *s, sanctum_store *store);
+void sanctum_store__snapshot_dispose(sanctum_snapshot *s);
+
+/** The path "docs/xx/<hex id>.age" of a document (48 bytes of room). */
+void sanctum_store__doc_path(char out[48], const unsigned char id[SANCTUM_DOC_ID_SIZE]);
+
+#endif
