@@ -12,5 +12,6 @@
 #include "store.h"
 #include "history.h"
 #include "members.h"
+#include "verify.h"
 
 #endif

@@ -1,0 +1,1273 @@
+/*
+ * Unit tests for verification (core/src/verify.c): a clean store verifies, and every
+ * hostile change to main's history — each written here with libgit2 straight into the
+ * store's repository, as a host or a rogue member could — is reported at the commit and
+ * the path that made it, with the rule it broke. Verification never moves main.
+ *
+ * Every test gets a fresh store in a temporary folder (setup/teardown), founded by a
+ * freshly generated identity, with this history on main:
+ *
+ *     1  group created           manifest, roster/000001, epochs/000001.age
+ *     2  2 added                 a (rev 1), b (rev 1)
+ *     3  1 added                 c (rev 1)
+ *     4  1 updated               a (rev 2)
+ *     5  1 removed               b (rev 2, a tombstone)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <git2.h>
+#include <sodium.h>
+
+#include "sanctum/errors.h"
+#include "sanctum/members.h"
+#include "sanctum/store.h"
+#include "sanctum/verify.h"
+
+#include "store_internal.h"
+
+#define GROUP "river-cities"
+#define MAIN_REF "refs/heads/" SANCTUM_STORE_BRANCH
+#define MAX_SEEN 16
+#define CLEAN_COMMITS 5
+#define CLEAN_DOCUMENTS 5     /* revisions the clean history changed: a, b, c, a, b */
+
+/* ---- fixture ---------------------------------------------------------------------------- */
+
+typedef struct {
+	char commit[41];
+	char path[128];
+	char message[600];
+} seen_problem;
+
+typedef struct {
+	char dir[PATH_MAX];
+	sanctum_identity *founder;
+	sanctum_identity *stranger;           /* never in the roster */
+	sanctum_identity *member;             /* not in the roster until a test adds it */
+	sanctum_store *store;
+	git_repository *host;                 /* the same repository, opened as a host would */
+	unsigned char a[SANCTUM_DOC_ID_SIZE]; /* rev 2 */
+	unsigned char b[SANCTUM_DOC_ID_SIZE]; /* deleted (a tombstone at rev 2) */
+	unsigned char c[SANCTUM_DOC_ID_SIZE]; /* rev 1 */
+	char path_a[48], path_b[48], path_c[48];
+	git_oid a_rev1;                       /* the blob of a's first revision */
+	char new_path[48];                    /* the last honest_new_doc's path */
+	/* what the problem callback saw */
+	seen_problem seen[MAX_SEEN];
+	size_t nseen, calls, stop_after;      /* stop_after: return -1 at that call (0: never) */
+	sanctum_verify_stats stats;
+} fixture;
+
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	char child[PATH_MAX];
+
+	if (lstat(path, &st) != 0)
+		return;
+	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+			remove_tree(child);
+		}
+		closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+static sanctum_new_doc new_doc(const char *title, const char *body)
+{
+	sanctum_new_doc d = { (const unsigned char *)body, strlen(body), title, NULL, 0,
+	                      "text/plain" };
+	return d;
+}
+
+static int blob_at(git_oid *out, git_repository *repo, const char *path)
+{
+	git_reference *ref = NULL;
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	int rc = -1;
+
+	if (git_reference_lookup(&ref, repo, MAIN_REF) == 0 &&
+	    git_commit_lookup(&head, repo, git_reference_target(ref)) == 0 &&
+	    git_commit_tree(&tree, head) == 0 && git_tree_entry_bypath(&entry, tree, path) == 0) {
+		*out = *git_tree_entry_id(entry);
+		rc = 0;
+	}
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	git_commit_free(head);
+	git_reference_free(ref);
+	return rc;
+}
+
+/* The temporary folder, the identities, and the history described at the top. */
+static int make_history(fixture *f)
+{
+	const char *tmp = getenv("TMPDIR");
+	unsigned char ids[2][SANCTUM_DOC_ID_SIZE];
+	sanctum_new_doc docs[2];
+	char made[PATH_MAX], git_dir[PATH_MAX + 16];
+
+	snprintf(made, sizeof(made), "%s/sanctum-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(made) || !realpath(made, f->dir))
+		return -1;
+	docs[0] = new_doc("Alpha", "alpha, first words");
+	docs[1] = new_doc("Bravo", "bravo");
+	if (sanctum_identity_generate(&f->founder, "aldport", "server") < 0 ||
+	    sanctum_identity_generate(&f->stranger, "elsewhere", "laptop") < 0 ||
+	    sanctum_identity_generate(&f->member, "bayview", "server") < 0 ||
+	    sanctum_store_init(&f->store, f->dir, GROUP, f->founder) < 0 ||
+	    sanctum_store_add(f->store, ids, docs, 2, f->founder) < 0)
+		return -1;
+	memcpy(f->a, ids[0], SANCTUM_DOC_ID_SIZE);
+	memcpy(f->b, ids[1], SANCTUM_DOC_ID_SIZE);
+	sanctum_store__doc_path(f->path_a, f->a);
+	sanctum_store__doc_path(f->path_b, f->b);
+	if (blob_at(&f->a_rev1, f->store->repo, f->path_a) < 0)
+		return -1;
+	docs[0] = new_doc("Charlie", "charlie");
+	if (sanctum_store_add(f->store, ids, docs, 1, f->founder) < 0)
+		return -1;
+	memcpy(f->c, ids[0], SANCTUM_DOC_ID_SIZE);
+	sanctum_store__doc_path(f->path_c, f->c);
+	docs[0] = new_doc(NULL, "alpha, second words");
+	if (sanctum_store_update(f->store, f->a, &docs[0], f->founder) < 0 ||
+	    sanctum_store_remove(f->store, f->b, f->founder) < 0)
+		return -1;
+	snprintf(git_dir, sizeof(git_dir), "%s/%s", f->dir, SANCTUM_STORE_DIRNAME);
+	return git_repository_open_bare(&f->host, git_dir) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state);
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (!f)
+		return -1;
+	if (sanctum_init() < 0 || make_history(f) < 0) {
+		print_message("setup failed: %s\n", sanctum_error_last()->message);
+		teardown(state);
+		*state = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	if (!f)
+		return 0;
+	git_repository_free(f->host);
+	sanctum_store_free(f->store);
+	sanctum_identity_free(f->founder);
+	sanctum_identity_free(f->stranger);
+	sanctum_identity_free(f->member);
+	if (f->dir[0])
+		remove_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- running verify --------------------------------------------------------------------- */
+
+static int on_problem(const sanctum_verify_problem *p, void *payload)
+{
+	fixture *f = payload;
+
+	assert_non_null(p->path);
+	assert_non_null(p->message);
+	assert_int_equal(strlen(p->commit), 40);
+	assert_true(p->message[0] != '\0');
+	f->calls++;
+	if (f->nseen < MAX_SEEN) {
+		seen_problem *s = &f->seen[f->nseen++];
+
+		memset(s, 0, sizeof(*s));
+		snprintf(s->commit, sizeof(s->commit), "%s", p->commit);
+		snprintf(s->path, sizeof(s->path), "%s", p->path);
+		snprintf(s->message, sizeof(s->message), "%s", p->message);
+	}
+	return f->stop_after && f->calls == f->stop_after ? -1 : 0;
+}
+
+static int count_ref(const char *name, void *payload)
+{
+	(void)name;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
+static void dump_seen(const fixture *f)
+{
+	for (size_t i = 0; i < f->nseen; i++)
+		print_message("problem %zu: %s '%s': %s\n", i, f->seen[i].commit, f->seen[i].path,
+		              f->seen[i].message);
+}
+
+/* Verifies `store` as the founder; checks that main (and every other ref) is left as it was. */
+static int verify_with(fixture *f, sanctum_store *store)
+{
+	git_oid before, after;
+	size_t refs_before = 0, refs_after = 0;
+	int rc;
+
+	f->nseen = f->calls = 0;
+	assert_int_equal(git_reference_name_to_id(&before, f->host, MAIN_REF), 0);
+	assert_int_equal(git_reference_foreach_name(f->host, count_ref, &refs_before), 0);
+	rc = sanctum_store_verify(&f->stats, store, f->founder, on_problem, f);
+	assert_int_equal(git_reference_name_to_id(&after, f->host, MAIN_REF), 0);
+	assert_int_equal(git_reference_foreach_name(f->host, count_ref, &refs_after), 0);
+	assert_true(git_oid_equal(&before, &after));
+	assert_int_equal(refs_before, refs_after);
+	assert_int_equal(f->stats.problems, f->calls);
+	/* A problem found is reported through the callback, never only as a failure. */
+	if (rc != 0 && !strstr(sanctum_error_last()->message, "verification found")) {
+		dump_seen(f);
+		fail_msg("verify returned %d without reporting a problem: %s", rc,
+		         sanctum_error_last()->message);
+	}
+	return rc;
+}
+
+/*
+ * Verifies twice: with a fresh handle on the store, as `sanctum verify` does, and with
+ * the fixture's handle, which has epoch keys cached from making the history. The two must
+ * agree exactly; the fresh handle's findings are left in the fixture.
+ */
+static int run_verify(fixture *f)
+{
+	seen_problem cached[MAX_SEEN];
+	sanctum_verify_stats cached_stats;
+	size_t cached_n;
+	sanctum_store *fresh = NULL;
+	int rc, cached_rc;
+
+	cached_rc = verify_with(f, f->store);
+	memcpy(cached, f->seen, sizeof(cached));
+	cached_stats = f->stats;
+	cached_n = f->nseen;
+	assert_int_equal(sanctum_store_open(&fresh, f->dir, 0), 0);
+	rc = verify_with(f, fresh);
+	sanctum_store_free(fresh);
+	if (rc != cached_rc || cached_n != f->nseen ||
+	    memcmp(&cached_stats, &f->stats, sizeof(cached_stats)) != 0 ||
+	    memcmp(cached, f->seen, f->nseen * sizeof(*cached)) != 0) {
+		print_message("with a fresh handle (%d):\n", rc);
+		dump_seen(f);
+		memcpy(f->seen, cached, sizeof(cached));
+		f->nseen = cached_n;
+		print_message("with the handle that made the history (%d):\n", cached_rc);
+		dump_seen(f);
+		fail_msg("verification depends on what the store handle has cached");
+	}
+	return rc;
+}
+
+/* Asserts that one of the problems seen is at `commit` and `path` and says `fragment`. */
+static void expect_problem(const fixture *f, const git_oid *commit, const char *path,
+                           const char *fragment)
+{
+	char hex[41];
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	for (size_t i = 0; i < f->nseen; i++)
+		if (strcmp(f->seen[i].commit, hex) == 0 && strcmp(f->seen[i].path, path) == 0 &&
+		    strstr(f->seen[i].message, fragment))
+			return;
+	dump_seen(f);
+	fail_msg("no problem at %s '%s' saying '%s'", hex, path, fragment);
+}
+
+/* Verifies and expects exactly one problem, as described. */
+static void expect_only(fixture *f, const git_oid *commit, const char *path, const char *fragment)
+{
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	if (f->nseen != 1) {
+		dump_seen(f);
+		fail_msg("expected one problem, saw %zu", f->nseen);
+	}
+	assert_int_equal(f->stats.problems, 1);
+	expect_problem(f, commit, path, fragment);
+}
+
+/* ---- writing into the repository -------------------------------------------------------- */
+
+static git_oid put_blob(fixture *f, const void *data, size_t len)
+{
+	git_oid oid;
+
+	assert_int_equal(git_blob_create_from_buffer(&oid, f->host, data, len), 0);
+	return oid;
+}
+
+static git_tree_update upsert(const char *path, git_oid id)
+{
+	git_tree_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.action = GIT_TREE_UPDATE_UPSERT;
+	u.id = id;
+	u.filemode = GIT_FILEMODE_BLOB;
+	u.path = path;
+	return u;
+}
+
+static git_tree_update removal(const char *path)
+{
+	git_tree_update u;
+
+	memset(&u, 0, sizeof(u));
+	u.action = GIT_TREE_UPDATE_REMOVE;
+	u.path = path;
+	return u;
+}
+
+static git_oid head_id(fixture *f)
+{
+	git_oid oid;
+
+	assert_int_equal(git_reference_name_to_id(&oid, f->host, MAIN_REF), 0);
+	return oid;
+}
+
+/* A commit of `updates` on main, properly signed by `who` (member or not). */
+static git_oid commit_signed(fixture *f, const sanctum_identity *who,
+                             const git_tree_update *updates, size_t n)
+{
+	git_commit *head = NULL;
+	git_oid oid;
+
+	assert_int_equal(sanctum_store__head(&head, f->store), 0);
+	assert_int_equal(sanctum_store__commit(&oid, f->store, head, updates, n, who,
+	                                       "sanctum: 1 updated"),
+	                 0);
+	git_commit_free(head);
+	assert_false(git_oid_is_zero(&oid));
+	return oid;
+}
+
+static uint64_t head_seq(fixture *f)
+{
+	git_commit *head = NULL;
+	git_oid oid = head_id(f);
+	uint64_t seq;
+
+	assert_int_equal(git_commit_lookup(&head, f->host, &oid), 0);
+	seq = sanctum_store__commit_seq(head);
+	git_commit_free(head);
+	return seq;
+}
+
+/* A message as sanctum_store__commit writes it, with this branch and sequence number. */
+static void usual_message(char *out, size_t cap, const char *branch, uint64_t seq)
+{
+	snprintf(out, cap, "sanctum: 1 updated\n\nSanctum-Branch: %s\nSanctum-Seq: %llu\n", branch,
+	         (unsigned long long)seq);
+}
+
+/*
+ * A commit made by hand, as a host could: `updates` on main's tree with `message`, its
+ * author and committer named as `as` (a member's commits name the member), signed by
+ * `signer` under `namespace` (no signature when `signer` is NULL); main is then forced to
+ * it.
+ */
+static git_oid commit_by_hand(fixture *f, const git_tree_update *updates, size_t n,
+                              const char *message, const sanctum_identity *as,
+                              const sanctum_identity *signer, const char *namespace)
+{
+	git_oid head_oid = head_id(f), tree_oid, out;
+	git_commit *head = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_signature *who = NULL;
+	git_reference *ref = NULL;
+	char name[2 * SANCTUM_NAME_MAX + 2], fingerprint[SANCTUM_FINGERPRINT_SIZE];
+	sanctum_card card;
+
+	sanctum_identity_card(&card, as);
+	sanctum_key_fingerprint(fingerprint, card.signing_key);
+	snprintf(name, sizeof(name), "%s/%s", card.city, card.device);
+	assert_int_equal(git_signature_new(&who, name, fingerprint, (git_time_t)time(NULL), 0), 0);
+	assert_int_equal(git_commit_lookup(&head, f->host, &head_oid), 0);
+	assert_int_equal(git_commit_tree(&base, head), 0);
+	assert_int_equal(git_tree_create_updated(&tree_oid, f->host, base, n, updates), 0);
+	assert_int_equal(git_tree_lookup(&tree, f->host, &tree_oid), 0);
+	if (signer) {
+		const git_commit *parents[1] = { head };
+		git_buf content = GIT_BUF_INIT;
+		sanctum_buf sig = SANCTUM_BUF_INIT;
+
+		assert_int_equal(git_commit_create_buffer(&content, f->host, who, who, NULL, message,
+		                                          tree, 1, parents),
+		                 0);
+		assert_int_equal(sanctum_identity_sign(&sig, signer, namespace, content.ptr,
+		                                       content.size),
+		                 0);
+		if (sig.size && sig.ptr[sig.size - 1] == '\n')
+			sig.ptr[--sig.size] = '\0';
+		assert_int_equal(git_commit_create_with_signature(&out, f->host, content.ptr,
+		                                                  (const char *)sig.ptr, "gpgsig"),
+		                 0);
+		sanctum_buf_dispose(&sig);
+		git_buf_dispose(&content);
+	} else {
+		const git_commit *parents[1] = { head };
+
+		assert_int_equal(git_commit_create(&out, f->host, NULL, who, who, NULL, message, tree,
+		                                   1, parents),
+		                 0);
+	}
+	assert_int_equal(git_reference_create(&ref, f->host, MAIN_REF, &out, 1, "host: forced"), 0);
+	git_reference_free(ref);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(head);
+	git_signature_free(who);
+	return out;
+}
+
+/* The roster as of main's head. */
+static void head_roster(fixture *f, sanctum_roster *roster)
+{
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+
+	assert_int_equal(sanctum_store__head(&head, f->store), 0);
+	assert_int_equal(git_commit_tree(&tree, head), 0);
+	assert_int_equal(sanctum_store__load_roster(roster, f->store, tree), 0);
+	git_tree_free(tree);
+	git_commit_free(head);
+}
+
+/* Bytes age-encrypted to the newest epoch of main's head, as a blob. */
+static git_oid encrypt_to_epoch(fixture *f, const void *data, size_t len)
+{
+	sanctum_roster roster;
+	sanctum_age_recipient *recipient = NULL;
+	const sanctum_age_recipient *recipients[1];
+	sanctum_buf sealed = SANCTUM_BUF_INIT;
+	git_oid oid;
+
+	head_roster(f, &roster);
+	assert_int_equal(sanctum_age_recipient_from_x25519(
+				 &recipient, sanctum_roster__current_epoch(&roster)->recipient),
+	                 0);
+	recipients[0] = recipient;
+	assert_int_equal(sanctum_age_encrypt(&sealed, recipients, 1, 0, data, len), 0);
+	oid = put_blob(f, sealed.ptr, sealed.size);
+	sanctum_buf_dispose(&sealed);
+	sanctum_age_recipient_free(recipient);
+	sanctum_roster__dispose(&roster);
+	return oid;
+}
+
+/* A revision of document `id` sealed by `signer`, encrypted as store_docs.c does. */
+static git_oid sealed_revision(fixture *f, const unsigned char id[SANCTUM_DOC_ID_SIZE],
+                               uint64_t rev, const unsigned char *parent,
+                               const sanctum_identity *signer)
+{
+	static const char body[] = "a forged body";
+	sanctum_doc doc = SANCTUM_DOC_INIT;
+	sanctum_buf plain = SANCTUM_BUF_INIT;
+	git_oid oid;
+
+	memcpy(doc.id, id, SANCTUM_DOC_ID_SIZE);
+	doc.rev = rev;
+	doc.has_parent = parent != NULL;
+	if (parent)
+		memcpy(doc.parent, parent, SANCTUM_DOC_HASH_SIZE);
+	doc.time = (int64_t)time(NULL);
+	assert_int_equal(sanctum_doc_set_title(&doc, "Forged"), 0);
+	assert_int_equal(sanctum_doc_set_type(&doc, "text/plain"), 0);
+	assert_int_equal(sanctum_buf_put(&doc.body, body, sizeof(body) - 1), 0);
+	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), 0);
+	oid = encrypt_to_epoch(f, plain.ptr, plain.size);
+	sanctum_buf_dispose(&plain);
+	sanctum_doc_dispose(&doc);
+	return oid;
+}
+
+/* The hash of a document's current revision. */
+static void current_hash(fixture *f, const unsigned char id[SANCTUM_DOC_ID_SIZE],
+                         unsigned char hash[SANCTUM_DOC_HASH_SIZE], uint64_t *rev)
+{
+	sanctum_doc doc = SANCTUM_DOC_INIT;
+
+	assert_int_equal(sanctum_store_read(&doc, f->store, id, f->founder), 0);
+	memcpy(hash, doc.hash, SANCTUM_DOC_HASH_SIZE);
+	*rev = doc.rev;
+	sanctum_doc_dispose(&doc);
+}
+
+/* A roster entry, next after main's head, adding `who` (as admin or not), signed by `signer`. */
+static git_oid roster_entry(fixture *f, const sanctum_identity *who, int admin,
+                            const sanctum_identity *signer)
+{
+	sanctum_roster roster;
+	sanctum_buf entry = SANCTUM_BUF_INIT;
+	sanctum_card card;
+	git_oid oid;
+
+	sanctum_identity_card(&card, who);
+	head_roster(f, &roster);
+	{
+		sanctum_roster_change change = { .op = "add", .card = &card, .admin = admin,
+		                                 .history = 1 };
+
+		assert_int_equal(sanctum_roster__write_entry(&entry, &roster, &change, signer), 0);
+	}
+	oid = put_blob(f, entry.ptr, entry.size);
+	sanctum_buf_dispose(&entry);
+	sanctum_roster__dispose(&roster);
+	return oid;
+}
+
+static void fingerprint_of(char out[SANCTUM_FINGERPRINT_SIZE], const sanctum_identity *who)
+{
+	sanctum_card card;
+
+	sanctum_identity_card(&card, who);
+	sanctum_key_fingerprint(out, card.signing_key);
+}
+
+static void random_doc_path(char out[48], unsigned char id[SANCTUM_DOC_ID_SIZE])
+{
+	sanctum_doc_new_id(id);
+	sanctum_store__doc_path(out, id);
+}
+
+/* An honest new document (rev 1, sealed by the founder): a change nothing is wrong with. */
+static git_tree_update honest_new_doc(fixture *f)
+{
+	unsigned char id[SANCTUM_DOC_ID_SIZE];
+
+	random_doc_path(f->new_path, id);
+	return upsert(f->new_path, sealed_revision(f, id, 1, NULL, f->founder));
+}
+
+/* `who` added by the founder the way `sanctum member add` does (entry and resealed epochs). */
+static void add_member(fixture *f, const sanctum_identity *who, int admin)
+{
+	sanctum_member_add_options opts = SANCTUM_MEMBER_ADD_OPTIONS_INIT;
+	sanctum_card card;
+
+	opts.admin = admin;
+	sanctum_identity_card(&card, who);
+	assert_int_equal(sanctum_store_member_add(f->store, &card, &opts, f->founder), 0);
+}
+
+/* ---- a clean store ---------------------------------------------------------------------- */
+
+static void test_verify__clean_store(void **state)
+{
+	fixture *f = *state;
+
+	assert_int_equal(run_verify(f), 0);
+	assert_int_equal(f->calls, 0);
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS);
+	assert_int_equal(f->stats.documents, CLEAN_DOCUMENTS);
+	assert_int_equal(f->stats.roster_entries, 1);
+	assert_int_equal(f->stats.problems, 0);
+
+	/* Again, with the epoch keys cached, and without a callback. */
+	assert_int_equal(sanctum_store_verify(&f->stats, f->store, f->founder, NULL, NULL), 0);
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS);
+
+	/* A fresh handle on the same store agrees. */
+	{
+		sanctum_store *again = NULL;
+
+		assert_int_equal(sanctum_store_open(&again, f->dir, 0), 0);
+		assert_int_equal(sanctum_store_verify(&f->stats, again, f->founder, NULL, NULL), 0);
+		assert_int_equal(f->stats.documents, CLEAN_DOCUMENTS);
+		sanctum_store_free(again);
+	}
+}
+
+/* A member added by an admin may commit from the next commit on; a re-encrypted revision
+ * (the same signed revision in a new age file, as a rekey writes) is fine. */
+static void test_verify__clean_store_with_a_second_member(void **state)
+{
+	fixture *f = *state;
+	unsigned char ids[1][SANCTUM_DOC_ID_SIZE];
+	sanctum_new_doc d = new_doc("Delta", "written by the second member");
+	git_tree_update u;
+
+	add_member(f, f->member, 0);
+	assert_int_equal(sanctum_store_add(f->store, ids, &d, 1, f->member), 0);
+
+	/* c re-encrypted, its signed revision unchanged. */
+	{
+		git_oid blob;
+		git_blob *b = NULL;
+		sanctum_doc doc = SANCTUM_DOC_INIT;
+		const sanctum_age_identity *key = NULL;
+		sanctum_roster roster;
+		git_commit *head = NULL;
+		git_tree *tree = NULL;
+		sanctum_buf plain = SANCTUM_BUF_INIT;
+
+		assert_int_equal(blob_at(&blob, f->host, f->path_c), 0);
+		assert_int_equal(git_blob_lookup(&b, f->host, &blob), 0);
+		head_roster(f, &roster);
+		assert_int_equal(sanctum_store__head(&head, f->store), 0);
+		assert_int_equal(git_commit_tree(&tree, head), 0);
+		assert_int_equal(sanctum_store__epoch_key(&key, f->store, &roster, tree, 1, f->founder),
+		                 0);
+		assert_int_equal(sanctum_age_decrypt(&plain, &key, 1, NULL, git_blob_rawcontent(b),
+		                                     (size_t)git_blob_rawsize(b)),
+		                 0);
+		assert_int_equal(sanctum_doc_open(&doc, NULL, plain.ptr, plain.size, f->c), 0);
+		sanctum_doc_dispose(&doc);
+		u = upsert(f->path_c, encrypt_to_epoch(f, plain.ptr, plain.size));
+		sanctum_buf_dispose(&plain);
+		assert_false(git_oid_equal(&u.id, &blob));
+		commit_signed(f, f->member, &u, 1);
+		git_tree_free(tree);
+		git_commit_free(head);
+		sanctum_roster__dispose(&roster);
+		git_blob_free(b);
+	}
+
+	assert_int_equal(run_verify(f), 0);
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS + 3);
+	assert_int_equal(f->stats.documents, CLEAN_DOCUMENTS + 2);
+	assert_int_equal(f->stats.roster_entries, 2);
+	assert_int_equal(f->stats.problems, 0);
+}
+
+/* ---- documents -------------------------------------------------------------------------- */
+
+/* 1. A document's file replaced by random bytes in a commit the founder signed. */
+static void test_verify__document_replaced_by_random_bytes(void **state)
+{
+	fixture *f = *state;
+	unsigned char junk[700];
+	git_tree_update u;
+	git_oid commit;
+
+	randombytes_buf(junk, sizeof(junk));
+	u = upsert(f->path_c, put_blob(f, junk, sizeof(junk)));
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, f->path_c, "not an age");
+}
+
+/* 1b. A valid age file, to the right epoch, whose content is not a signed revision. */
+static void test_verify__document_replaced_by_other_age_content(void **state)
+{
+	fixture *f = *state;
+	static const char other[] = "sanctum-doc v1\nid 0\nnot a revision at all\n";
+	git_tree_update u;
+	git_oid commit;
+
+	u = upsert(f->path_c, encrypt_to_epoch(f, other, sizeof(other) - 1));
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, f->path_c, "signature");
+}
+
+/* 1c. A revision with one flipped byte inside its signed text: the signature fails. */
+static void test_verify__document_with_a_tampered_revision(void **state)
+{
+	fixture *f = *state;
+	sanctum_doc doc = SANCTUM_DOC_INIT;
+	sanctum_buf plain = SANCTUM_BUF_INIT;
+	git_tree_update u;
+	git_oid commit;
+	unsigned char *at;
+
+	memcpy(doc.id, f->c, SANCTUM_DOC_ID_SIZE);
+	doc.rev = 2;
+	doc.has_parent = 1;
+	doc.time = (int64_t)time(NULL);
+	{
+		uint64_t rev;
+
+		current_hash(f, f->c, doc.parent, &rev);
+		assert_int_equal(rev, 1);
+	}
+	assert_int_equal(sanctum_doc_set_title(&doc, "Charlie"), 0);
+	assert_int_equal(sanctum_doc_set_type(&doc, "text/plain"), 0);
+	assert_int_equal(sanctum_buf_puts(&doc.body, "charlie, changed honestly"), 0);
+	assert_int_equal(sanctum_doc_seal(&plain, &doc, f->founder), 0);
+	at = (unsigned char *)strstr((const char *)plain.ptr, "honestly");
+	assert_non_null(at);
+	at[0] = 'H';
+	u = upsert(f->path_c, encrypt_to_epoch(f, plain.ptr, plain.size));
+	sanctum_buf_dispose(&plain);
+	sanctum_doc_dispose(&doc);
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, f->path_c, "signature");
+}
+
+/* 4. A document file deleted outright instead of by a tombstone; the tombstone too. */
+static void test_verify__bare_deletion(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = removal(f->path_c);
+	git_oid commit = commit_signed(f, f->founder, &u, 1), second;
+
+	expect_only(f, &commit, f->path_c, "deleted without a tombstone");
+
+	u = removal(f->path_b);
+	second = commit_signed(f, f->founder, &u, 1);
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->nseen, 2);
+	expect_problem(f, &commit, f->path_c, "deleted without a tombstone");
+	expect_problem(f, &second, f->path_b, "deleted without a tombstone");
+}
+
+/* 5. An old revision replayed: a's rev-1 file again, over its rev 2. */
+static void test_verify__old_revision_replayed(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = upsert(f->path_a, f->a_rev1);
+	git_oid commit = commit_signed(f, f->founder, &u, 1);
+
+	expect_only(f, &commit, f->path_a, "does not extend");
+}
+
+/* 6. A forged chain: a rev 3 of a whose parent is not a's rev 2. */
+static void test_verify__forged_chain_wrong_parent(void **state)
+{
+	fixture *f = *state;
+	unsigned char wrong[SANCTUM_DOC_HASH_SIZE];
+	git_tree_update u;
+	git_oid commit;
+
+	randombytes_buf(wrong, sizeof(wrong));
+	u = upsert(f->path_a, sealed_revision(f, f->a, 3, wrong, f->founder));
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, f->path_a, "does not extend");
+}
+
+/* 6b. The right parent, but revisions skipped (rev 5 after rev 2). */
+static void test_verify__forged_chain_wrong_revision(void **state)
+{
+	fixture *f = *state;
+	unsigned char hash[SANCTUM_DOC_HASH_SIZE];
+	uint64_t rev;
+	git_tree_update u;
+	git_oid first;
+
+	current_hash(f, f->a, hash, &rev);
+	assert_int_equal(rev, 2);
+	u = upsert(f->path_a, sealed_revision(f, f->a, 5, hash, f->founder));
+	first = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &first, f->path_a, "does not extend");
+
+	/* A rev 6 that extends it is judged on its own: only the skip is reported. */
+	current_hash(f, f->a, hash, &rev);
+	assert_int_equal(rev, 5);
+	u = upsert(f->path_a, sealed_revision(f, f->a, 6, hash, f->founder));
+	commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &first, f->path_a, "does not extend");
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS + 2);
+}
+
+/* A new document must start at revision 1 without a parent. */
+static void test_verify__new_document_not_at_revision_1(void **state)
+{
+	fixture *f = *state;
+	unsigned char id[SANCTUM_DOC_ID_SIZE], parent[SANCTUM_DOC_HASH_SIZE];
+	char path[48];
+	git_tree_update u;
+	git_oid commit;
+
+	random_doc_path(path, id);
+	randombytes_buf(parent, sizeof(parent));
+	u = upsert(path, sealed_revision(f, id, 2, parent, f->founder));
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, path, "revision 1");
+}
+
+/* A valid revision of c copied to another document's path: its id does not match. */
+static void test_verify__revision_under_another_id(void **state)
+{
+	fixture *f = *state;
+	unsigned char id[SANCTUM_DOC_ID_SIZE];
+	char path[48];
+	git_tree_update u;
+	git_oid blob, commit;
+
+	random_doc_path(path, id);
+	assert_int_equal(blob_at(&blob, f->host, f->path_c), 0);
+	u = upsert(path, blob);
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, path, "field 'id'");
+}
+
+/* 7. A revision signed by a non-f->member, committed by the founder. */
+static void test_verify__document_signed_by_a_non_member(void **state)
+{
+	fixture *f = *state;
+	unsigned char id[SANCTUM_DOC_ID_SIZE], hash[SANCTUM_DOC_HASH_SIZE];
+	char path[48], fingerprint[SANCTUM_FINGERPRINT_SIZE];
+	uint64_t rev;
+	git_tree_update u[2];
+	git_oid commit;
+
+	fingerprint_of(fingerprint, f->stranger);
+	random_doc_path(path, id);
+	current_hash(f, f->c, hash, &rev);
+	u[0] = upsert(path, sealed_revision(f, id, 1, NULL, f->stranger));
+	u[1] = upsert(f->path_c, sealed_revision(f, f->c, rev + 1, hash, f->stranger));
+	commit = commit_signed(f, f->founder, u, 2);
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->nseen, 2);
+	expect_problem(f, &commit, path, "not a member");
+	expect_problem(f, &commit, path, fingerprint);
+	expect_problem(f, &commit, f->path_c, "not a member");
+}
+
+/* 7b. Membership is judged as of the commit: a revision signed by someone who was not yet
+ * a member when it was committed, though they are one at main's head. */
+static void test_verify__document_signed_before_its_author_joined(void **state)
+{
+	fixture *f = *state;
+	unsigned char id[SANCTUM_DOC_ID_SIZE];
+	char path[48];
+	git_tree_update u;
+	git_oid commit;
+
+	random_doc_path(path, id);
+	u = upsert(path, sealed_revision(f, id, 1, NULL, f->member));
+	commit = commit_signed(f, f->founder, &u, 1);
+	add_member(f, f->member, 0);
+	expect_only(f, &commit, path, "not a member at that point");
+}
+
+/* ---- commits ---------------------------------------------------------------------------- */
+
+/* 2. A commit with no signature at all: alone, then with a document rewritten as in 1. */
+static void test_verify__unsigned_commit(void **state)
+{
+	fixture *f = *state;
+	char message[128];
+	git_tree_update u = honest_new_doc(f);
+	git_oid first, second;
+
+	usual_message(message, sizeof(message), SANCTUM_STORE_BRANCH, head_seq(f) + 1);
+	first = commit_by_hand(f, &u, 1, message, f->founder, NULL, NULL);
+	expect_only(f, &first, "", "not signed");
+
+	usual_message(message, sizeof(message), SANCTUM_STORE_BRANCH, head_seq(f) + 1);
+	u = upsert(f->path_c, put_blob(f, "not an age file", 15));
+	second = commit_by_hand(f, &u, 1, message, f->founder, NULL, NULL);
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->nseen, 3);
+	expect_problem(f, &first, "", "not signed");
+	expect_problem(f, &second, "", "not signed");
+	expect_problem(f, &second, f->path_c, "not an age");
+}
+
+/* 3. A commit properly signed, but by a key that is not in the roster. */
+static void test_verify__commit_signed_by_a_non_member(void **state)
+{
+	fixture *f = *state;
+	unsigned char id[SANCTUM_DOC_ID_SIZE];
+	char path[48], fingerprint[SANCTUM_FINGERPRINT_SIZE];
+	git_tree_update u;
+	git_oid commit;
+
+	fingerprint_of(fingerprint, f->stranger);
+	random_doc_path(path, id);
+	u = upsert(path, sealed_revision(f, id, 1, NULL, f->founder));
+	commit = commit_signed(f, f->stranger, &u, 1);
+	expect_only(f, &commit, "", "not a member");
+	expect_problem(f, &commit, "", fingerprint);
+}
+
+/* Membership is judged by the roster of the parent: a commit that adds its own signer. */
+static void test_verify__commit_signed_by_the_member_it_adds(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u;
+	git_oid commit;
+
+	u = upsert("roster/000002", roster_entry(f, f->member, 1, f->founder));
+	commit = commit_signed(f, f->member, &u, 1);
+	expect_only(f, &commit, "", "not a member");
+	assert_int_equal(f->stats.roster_entries, 2);
+}
+
+/* A signature by the founder, but under another namespace than "git". */
+static void test_verify__commit_signed_in_another_namespace(void **state)
+{
+	fixture *f = *state;
+	char message[128];
+	git_tree_update u;
+	git_oid commit;
+
+	usual_message(message, sizeof(message), SANCTUM_STORE_BRANCH, head_seq(f) + 1);
+	u = honest_new_doc(f);
+	commit = commit_by_hand(f, &u, 1, message, f->founder, f->founder, "file");
+	expect_only(f, &commit, "", "does not verify");
+}
+
+/* The author and committer must be the signer. */
+static void test_verify__commit_author_is_not_its_signer(void **state)
+{
+	fixture *f = *state;
+	char message[128];
+	git_tree_update u = honest_new_doc(f);
+	git_oid commit;
+
+	usual_message(message, sizeof(message), SANCTUM_STORE_BRANCH, head_seq(f) + 1);
+	commit = commit_by_hand(f, &u, 1, message, f->stranger, f->founder, "git");
+	expect_only(f, &commit, "", "author or committer");
+}
+
+/* 10. A wrong Sanctum-Seq: ahead of its parent's + 1, or repeating it. */
+static void test_verify__wrong_sequence_number(void **state)
+{
+	fixture *f = *state;
+	char message[128];
+	git_tree_update u = honest_new_doc(f);
+	git_oid commit;
+	uint64_t seq = head_seq(f);
+
+	assert_int_equal(seq, CLEAN_COMMITS);
+	usual_message(message, sizeof(message), SANCTUM_STORE_BRANCH, seq + 2);
+	commit = commit_by_hand(f, &u, 1, message, f->founder, f->founder, "git");
+	expect_only(f, &commit, "", "sequence number");
+}
+
+static void test_verify__repeated_sequence_number(void **state)
+{
+	fixture *f = *state;
+	char message[128];
+	git_tree_update u = honest_new_doc(f);
+	git_oid commit;
+
+	usual_message(message, sizeof(message), SANCTUM_STORE_BRANCH, head_seq(f));
+	commit = commit_by_hand(f, &u, 1, message, f->founder, f->founder, "git");
+	expect_only(f, &commit, "", "sequence number");
+}
+
+/* 10b. A commit signed for another branch. */
+static void test_verify__commit_for_another_branch(void **state)
+{
+	fixture *f = *state;
+	char message[128];
+	git_tree_update u = honest_new_doc(f);
+	git_oid commit;
+
+	usual_message(message, sizeof(message), "other", head_seq(f) + 1);
+	commit = commit_by_hand(f, &u, 1, message, f->founder, f->founder, "git");
+	expect_only(f, &commit, "", "branch");
+}
+
+/* A commit with no trailers at all breaks both rules. */
+static void test_verify__commit_without_trailers(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = honest_new_doc(f);
+	git_oid commit = commit_by_hand(f, &u, 1, "sanctum: 1 updated\n", f->founder, f->founder,
+	                                "git");
+
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->nseen, 2);
+	expect_problem(f, &commit, "", "branch");
+	expect_problem(f, &commit, "", "sequence number");
+}
+
+/* ---- the group's own files -------------------------------------------------------------- */
+
+/* 8a. The manifest re-signed by the founder with another name. */
+static void test_verify__manifest_changed(void **state)
+{
+	fixture *f = *state;
+	sanctum_buf text = SANCTUM_BUF_INIT;
+	sanctum_manifest manifest;
+	git_tree_update u;
+	git_oid commit;
+
+	assert_int_equal(sanctum_manifest__create(&text, &manifest, "other-cities", f->founder), 0);
+	u = upsert("group", put_blob(f, text.ptr, text.size));
+	sanctum_buf_dispose(&text);
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, "group", "manifest changed");
+}
+
+/* 8b. Roster entry 1 rewritten: a valid "create" entry with another epoch recipient. */
+static void test_verify__roster_entry_rewritten(void **state)
+{
+	fixture *f = *state;
+	sanctum_roster roster;
+	sanctum_buf entry = SANCTUM_BUF_INIT;
+	unsigned char epoch_pub[SANCTUM_AGE_X25519_KEY_SIZE];
+	sanctum_card card;
+	git_tree_update u;
+	git_oid commit;
+
+	randombytes_buf(epoch_pub, sizeof(epoch_pub));
+	sanctum_identity_card(&card, f->founder);
+	sanctum_roster__init(&roster, &f->store->manifest);
+	{
+		sanctum_roster_change change = { .op = "create", .card = &card, .admin = 1,
+		                                 .epoch = 1, .epoch_recipient = epoch_pub };
+
+		assert_int_equal(sanctum_roster__write_entry(&entry, &roster, &change, f->founder), 0);
+	}
+	u = upsert("roster/000001", put_blob(f, entry.ptr, entry.size));
+	sanctum_buf_dispose(&entry);
+	sanctum_roster__dispose(&roster);
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, "roster/000001", "append-only");
+}
+
+/* 8c. An entry appended that a non-member signed (adding itself). */
+static void test_verify__roster_entry_by_a_non_member(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = upsert("roster/000002", roster_entry(f, f->stranger, 1, f->stranger));
+	git_oid commit = commit_signed(f, f->founder, &u, 1);
+
+	expect_only(f, &commit, "roster/000002", "000002");
+	expect_problem(f, &commit, "roster/000002", "admin");
+	assert_int_equal(f->stats.roster_entries, 1);
+}
+
+/* 8d. An entry appended by a member who is not an admin. */
+static void test_verify__roster_entry_by_a_non_admin(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u;
+	git_oid commit;
+
+	add_member(f, f->member, 0);
+	u = upsert("roster/000003", roster_entry(f, f->stranger, 1, f->member));
+	commit = commit_signed(f, f->member, &u, 1);
+	expect_only(f, &commit, "roster/000003", "not signed by an active admin");
+	assert_int_equal(f->stats.roster_entries, 2);
+}
+
+/* An honest entry 2 filed under another name than its number, which readers never find. */
+static void test_verify__roster_entry_under_a_wrong_name(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u;
+	git_oid commit;
+
+	u = upsert("roster/000003", roster_entry(f, f->member, 0, f->founder));
+	commit = commit_signed(f, f->founder, &u, 1);
+	expect_only(f, &commit, "roster/000003", "roster/000002");
+	assert_int_equal(f->stats.roster_entries, 1);
+}
+
+/* A valid epoch file for `number`, signed by the founder, sealed to the founder, but
+ * holding a fresh key of the writer's choosing rather than the one the roster names. */
+static git_oid other_epoch_file(fixture *f, uint64_t number)
+{
+	sanctum_buf epoch = SANCTUM_BUF_INIT;
+	sanctum_age_identity *key = NULL;
+	sanctum_age_recipient *founder = NULL;
+	const sanctum_age_recipient *members[1];
+	git_oid oid;
+
+	assert_int_equal(sanctum_age_identity_to_recipient(&founder,
+	                                                   sanctum_identity_age(f->founder)),
+	                 0);
+	members[0] = founder;
+	assert_int_equal(sanctum_epoch__create(&epoch, &key, f->store->manifest.id, number,
+	                                       members, 1, f->founder),
+	                 0);
+	oid = put_blob(f, epoch.ptr, epoch.size);
+	sanctum_buf_dispose(&epoch);
+	sanctum_age_identity_free(key);
+	sanctum_age_recipient_free(founder);
+	return oid;
+}
+
+/* 9. An epoch file replaced (a valid epoch 1 with a key of the writer's choosing). */
+static void test_verify__epoch_file_changed(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = upsert("epochs/000001.age", other_epoch_file(f, 1));
+	git_oid commit = commit_signed(f, f->founder, &u, 1);
+
+	expect_only(f, &commit, "epochs/000001.age", "epoch file changed");
+}
+
+/* 9b. An epoch file added that no roster entry names. */
+static void test_verify__epoch_file_added(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = upsert("epochs/000002.age", put_blob(f, "x", 1));
+	git_oid commit = commit_signed(f, f->founder, &u, 1);
+
+	expect_only(f, &commit, "epochs/000002.age", "epoch file changed");
+}
+
+/* 9c. An epoch file replaced along with a roster entry (which does not excuse it). */
+static void test_verify__epoch_file_changed_with_a_roster_entry(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u[2];
+	git_oid commit;
+
+	u[0] = upsert("roster/000002", roster_entry(f, f->member, 0, f->founder));
+	u[1] = upsert("epochs/000001.age", other_epoch_file(f, 1));
+	commit = commit_signed(f, f->founder, u, 2);
+	expect_only(f, &commit, "epochs/000001.age", "epoch");
+}
+
+/* 9d. An epoch file the roster does not name, added with a roster entry. */
+static void test_verify__epoch_file_not_named_by_the_roster(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u[2];
+	git_oid commit;
+
+	u[0] = upsert("roster/000002", roster_entry(f, f->member, 0, f->founder));
+	u[1] = upsert("epochs/000002.age", other_epoch_file(f, 2));
+	commit = commit_signed(f, f->founder, u, 2);
+	expect_only(f, &commit, "epochs/000002.age", "does not name");
+}
+
+/* ---- paths ------------------------------------------------------------------------------ */
+
+/* 11. A file outside the layout. */
+static void test_verify__illegal_path(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u = upsert("notes.txt", put_blob(f, "hello", 5));
+	git_oid commit = commit_signed(f, f->founder, &u, 1);
+
+	expect_only(f, &commit, "notes.txt", "not a legal path");
+}
+
+/* 11b. Paths that look like documents but are not, each holding a valid revision. */
+static void test_verify__illegal_document_paths(void **state)
+{
+	fixture *f = *state;
+	char hex[2 * SANCTUM_DOC_ID_SIZE + 1], upper[48], bucket[48], suffix[48], deep[64];
+	git_tree_update u[5];
+	git_oid blob, commit;
+
+	assert_int_equal(blob_at(&blob, f->host, f->path_c), 0);
+	sanctum_doc_id_to_hex(hex, f->c);
+	snprintf(upper, sizeof(upper), "docs/%.2s/%s.age", hex, hex);
+	for (char *p = upper + 5; p < upper + 8 + 2 * SANCTUM_DOC_ID_SIZE; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+	snprintf(bucket, sizeof(bucket), "docs/%s/%s.age", hex[0] == '0' ? "11" : "00", hex);
+	snprintf(suffix, sizeof(suffix), "docs/%.2s/%s.txt", hex, hex);
+	snprintf(deep, sizeof(deep), "docs/%.2s/x/%s.age", hex, hex);
+	u[0] = upsert(upper, blob);
+	u[1] = upsert(bucket, blob);
+	u[2] = upsert(suffix, blob);
+	u[3] = upsert(deep, blob);
+	u[4] = upsert("docs/zz/notes.txt", blob);
+	commit = commit_signed(f, f->founder, u, 5);
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	if (strcmp(upper, f->path_c) != 0)   /* an id with no letters has no upper case */
+		expect_problem(f, &commit, upper, "not a legal path");
+	expect_problem(f, &commit, bucket, "not a legal path");
+	expect_problem(f, &commit, suffix, "not a legal path");
+	expect_problem(f, &commit, deep, "not a legal path");
+	expect_problem(f, &commit, "docs/zz/notes.txt", "not a legal path");
+}
+
+/* ---- the callback ----------------------------------------------------------------------- */
+
+/* 12. A callback that returns a negative number stops the walk at once. */
+static void test_verify__callback_stops_the_walk(void **state)
+{
+	fixture *f = *state;
+	git_tree_update u[2];
+	git_oid first;
+
+	u[0] = upsert("notes.txt", put_blob(f, "one", 3));
+	u[1] = upsert("other.txt", put_blob(f, "two", 3));
+	first = commit_signed(f, f->founder, u, 2);
+	u[0] = upsert("more.txt", put_blob(f, "three", 5));
+	commit_signed(f, f->founder, u, 1);
+
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->calls, 3);
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS + 2);
+
+	f->stop_after = 1;
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->calls, 1);
+	assert_int_equal(f->stats.problems, 1);
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS + 1);
+	expect_problem(f, &first, "notes.txt", "not a legal path");
+
+	f->stop_after = 2;
+	assert_int_equal(run_verify(f), SANCTUM_EVERIFY);
+	assert_int_equal(f->calls, 2);
+	assert_int_equal(f->stats.commits, CLEAN_COMMITS + 1);
+}
+
+#define VERIFY_TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		VERIFY_TEST(test_verify__clean_store),
+		VERIFY_TEST(test_verify__clean_store_with_a_second_member),
+		VERIFY_TEST(test_verify__document_replaced_by_random_bytes),
+		VERIFY_TEST(test_verify__document_replaced_by_other_age_content),
+		VERIFY_TEST(test_verify__document_with_a_tampered_revision),
+		VERIFY_TEST(test_verify__bare_deletion),
+		VERIFY_TEST(test_verify__old_revision_replayed),
+		VERIFY_TEST(test_verify__forged_chain_wrong_parent),
+		VERIFY_TEST(test_verify__forged_chain_wrong_revision),
+		VERIFY_TEST(test_verify__new_document_not_at_revision_1),
+		VERIFY_TEST(test_verify__revision_under_another_id),
+		VERIFY_TEST(test_verify__document_signed_by_a_non_member),
+		VERIFY_TEST(test_verify__document_signed_before_its_author_joined),
+		VERIFY_TEST(test_verify__unsigned_commit),
+		VERIFY_TEST(test_verify__commit_signed_by_a_non_member),
+		VERIFY_TEST(test_verify__commit_signed_by_the_member_it_adds),
+		VERIFY_TEST(test_verify__commit_signed_in_another_namespace),
+		VERIFY_TEST(test_verify__commit_author_is_not_its_signer),
+		VERIFY_TEST(test_verify__wrong_sequence_number),
+		VERIFY_TEST(test_verify__repeated_sequence_number),
+		VERIFY_TEST(test_verify__commit_for_another_branch),
+		VERIFY_TEST(test_verify__commit_without_trailers),
+		VERIFY_TEST(test_verify__manifest_changed),
+		VERIFY_TEST(test_verify__roster_entry_rewritten),
+		VERIFY_TEST(test_verify__roster_entry_by_a_non_member),
+		VERIFY_TEST(test_verify__roster_entry_by_a_non_admin),
+		VERIFY_TEST(test_verify__roster_entry_under_a_wrong_name),
+		VERIFY_TEST(test_verify__epoch_file_changed),
+		VERIFY_TEST(test_verify__epoch_file_added),
+		VERIFY_TEST(test_verify__epoch_file_changed_with_a_roster_entry),
+		VERIFY_TEST(test_verify__epoch_file_not_named_by_the_roster),
+		VERIFY_TEST(test_verify__illegal_path),
+		VERIFY_TEST(test_verify__illegal_document_paths),
+		VERIFY_TEST(test_verify__callback_stops_the_walk),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	sanctum_shutdown();
+	return failed;
+}
