@@ -15,11 +15,12 @@
 #include <sanctum/identity.h>
 
 #include "cmd.h"
+#include "docfmt.h"
 #include "error.h"
 #include "identity_path.h"
 #include "opt.h"
 #include "passphrase.h"
-#include "suggest.h"
+#include "subcmd.h"
 
 #define DEFAULT_DEVICE "main"
 #define SIGNER_NAMESPACES "git,sanctum-doc"   /* what an allowed-signers line permits */
@@ -349,25 +350,15 @@ static int keys_gen(int argc, char **argv)
 
 static int print_json(const public_keys *keys)
 {
-	json_t *object;
-	char *text;
+	/* jansson keeps the members in this order, so the output is byte-stable. */
+	json_t *object = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+	                           "city", keys->card.city, "device", keys->card.device,
+	                           "fingerprint", keys->fingerprint,
+	                           "ssh_public_key", (const char *)keys->ssh_line.ptr,
+	                           "age_recipient", (const char *)keys->recipient.ptr,
+	                           "card", (const char *)keys->card_line.ptr);
 
-	object = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
-	                   "city", keys->card.city, "device", keys->card.device,
-	                   "fingerprint", keys->fingerprint,
-	                   "ssh_public_key", (const char *)keys->ssh_line.ptr,
-	                   "age_recipient", (const char *)keys->recipient.ptr,
-	                   "card", (const char *)keys->card_line.ptr);
-	if (!object)
-		return cli_error("out of memory");
-	/* jansson keeps the members in the order above, so the output is byte-stable. */
-	text = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(object);
-	if (!text)
-		return cli_error("out of memory");
-	puts(text);
-	free(text);
-	return CLI_EXIT_OK;
+	return cli_json_print(object) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILED;
 }
 
 static int keys_show(int argc, char **argv)
@@ -523,73 +514,23 @@ done:
 
 /* ---- dispatch ------------------------------------------------------------------------- */
 
-typedef struct {
-	const char *name;
-	cli_cmd_fn fn;
-	const cli_doc *doc;
-	const char *summary;
-} keys_subcommand;
-
-static const keys_subcommand subcommands[] = {
+static const cli_subcommand subcommands[] = {
 	{ "gen", keys_gen, &gen_doc, "make a new identity for this city and device" },
 	{ "show", keys_show, &show_doc, "print this member's card, or its parts as JSON" },
 	{ "export", keys_export, &export_doc,
 	  "print the ssh public key, the age recipient or an allowed-signers line" },
 	{ "passwd", keys_passwd, &passwd_doc, "change, add or remove the identity's passphrase" },
 };
-#define SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
 
-static void keys_help(FILE *out)
-{
-	cli_usage_print(out, &chain_gen);
-	fputs("\nMake and show this member's identity: its signing and age keys, kept in the\n"
-	      "identity file, and the public card that others add to a group.\n"
-	      "\nsubcommands:\n", out);
-	for (size_t i = 0; i < SUBCOMMANDS; i++)
-		fprintf(out, "    %-10s%s\n", subcommands[i].name, subcommands[i].summary);
-	fputs("\n" IDENTITY_DETAILS "\nRun 'sanctum keys SUBCOMMAND --help' for its options.\n",
-	      out);
-}
-
-/* Prints "<prog>: <message>", a suggestion for `word` (may be NULL) and the synopses. */
-static SANCTUM_PRINTF(2, 3) int keys_usage_error(const char *word, const char *fmt, ...)
-{
-	cli_suggestion s;
-	va_list ap;
-
-	fprintf(stderr, "%s: ", cli_prog());
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (word) {
-		cli_suggest_init(&s, word);
-		for (size_t i = 0; i < SUBCOMMANDS; i++)
-			cli_suggest_consider(&s, subcommands[i].name);
-		cli_suggest_hint(&s, "");
-	}
-	cli_usage_print(stderr, &chain_gen);
-	return CLI_EXIT_USAGE;
-}
+static const cli_subcommand_set keys_set = {
+	&chain_gen,
+	"Make and show this member's identity: its signing and age keys, kept in the\n"
+	"identity file, and the public card that others add to a group.",
+	IDENTITY_DETAILS,
+	subcommands, sizeof(subcommands) / sizeof(subcommands[0])
+};
 
 int cmd_keys(int argc, char **argv)
 {
-	const char *sub = argc > 1 ? argv[1] : NULL;
-
-	if (!sub)
-		return keys_usage_error(NULL, "missing subcommand");
-	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-		keys_help(stdout);
-		return CLI_EXIT_OK;
-	}
-	for (size_t i = 0; i < SUBCOMMANDS; i++) {
-		if (strcmp(sub, subcommands[i].name) == 0) {
-			cli_set_prog(subcommands[i].doc->prog);
-			return subcommands[i].fn(argc - 1, argv + 1);
-		}
-	}
-	if (sub[0] == '-')
-		return keys_usage_error(NULL, "unknown option '%s' (the subcommand comes first)",
-		                        sub);
-	return keys_usage_error(sub, "unknown subcommand '%s'", sub);
+	return cli_subcommand_dispatch(&keys_set, argc, argv);
 }

@@ -7,6 +7,25 @@ static const cli_cmd commands[] = {
 	  CLI_CMD_NONE },
 	{ "keys", cmd_keys, "make and show this member's identity, card and public keys",
 	  CLI_CMD_NONE },
+	{ "init", cmd_init, "create the store of a new group, founded by you", CLI_CMD_IDENTITY },
+	{ "add", cmd_add, "add files as new documents, in one commit",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "list", cmd_list, "list the documents", CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "show", cmd_show, "print a document, or its header fields",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "update", cmd_update, "replace a document's content with a new revision",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "rm", cmd_rm, "delete a document (a signed tombstone revision)",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	/* The identity is needed only for `log ID`, which loads it itself. */
+	{ "log", cmd_log, "show the commits of main, or the revisions of one document",
+	  CLI_CMD_STORE },
+	{ "verify", cmd_verify, "check the whole history of the store",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "export", cmd_export, "write every document, decrypted, into a folder",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	/* `member add` loads the identity itself: `member list` needs none. */
+	{ "member", cmd_member, "list the group's members, add one from its card", CLI_CMD_STORE },
 	{ "help", cmd_help, "show the help of sanctum or of one command", CLI_CMD_NONE },
 };
 

@@ -17,11 +17,12 @@
 #include "opt.h"
 #include "suggest.h"
 
-enum { OPT_VERSION = 1, OPT_HELP, ARG_COMMAND, ARG_ARGS };
+enum { OPT_VERSION = 1, OPT_HELP, OPT_DIR, ARG_COMMAND, ARG_ARGS };
 
 static const cli_opt main_opts[] = {
 	{ OPT_VERSION, 0, "version", NULL, "print the versions of sanctum and its libraries", 0 },
 	{ OPT_HELP, 'h', "help", NULL, "show this help and exit", 0 },
+	{ OPT_DIR, 'C', NULL, "DIR", "run as if sanctum was started in DIR", 0 },
 	{ ARG_COMMAND, 0, NULL, "<command>", "one of the commands below",
 	  CLI_OPT_POSITIONAL | CLI_OPT_REQUIRED | CLI_OPT_REST },
 	{ ARG_ARGS, 0, NULL, "<args>", "the command's own options and arguments",
@@ -62,6 +63,13 @@ static int unknown_command(const char *name)
 	return CLI_EXIT_USAGE;
 }
 
+static const cli_cmd *current_cmd;
+
+const cli_cmd *cli_cmd_current(void)
+{
+	return current_cmd;
+}
+
 int cli_cmd_run(int argc, char **argv)
 {
 	static char prog[64];
@@ -71,7 +79,16 @@ int cli_cmd_run(int argc, char **argv)
 		return unknown_command(argv[0]);
 	snprintf(prog, sizeof(prog), "sanctum %s", cmd->name);
 	cli_set_prog(prog);
+	current_cmd = cmd;
 	return cmd->fn(argc, argv);
+}
+
+/* -C DIR, as git has it: every relative path, and the search for the store, start there. */
+static int change_dir(const char *dir)
+{
+	if (chdir(dir) != 0)
+		return cli_error("cannot change to '%s': %s", dir, strerror(errno));
+	return 0;
 }
 
 static void print_version(void)
@@ -106,6 +123,10 @@ static int run(int argc, char **argv)
 		case OPT_HELP:
 			cli_main_help(stdout);
 			return CLI_EXIT_OK;
+		case OPT_DIR:
+			if (change_dir(value) != 0)
+				return CLI_EXIT_FAILED;
+			break;
 		case ARG_COMMAND:
 			return cli_cmd_run(argc - (p.next - 1), argv + (p.next - 1));
 		}

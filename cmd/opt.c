@@ -158,7 +158,7 @@ static int format_entry(char *buf, size_t size, const cli_opt *o)
 		return snprintf(buf, size, "    %s", o->value_name);
 	return snprintf(buf, size, "    %c%c%s%s%s%s%s",
 	                o->short_name ? '-' : ' ', o->short_name ? o->short_name : ' ',
-	                o->short_name && o->long_name ? ", " : "  ",
+	                o->short_name && o->long_name ? ", " : o->long_name ? "  " : "",
 	                o->long_name ? "--" : "", o->long_name ? o->long_name : "",
 	                o->value_name ? " " : "", o->value_name ? o->value_name : "");
 }

@@ -114,17 +114,23 @@ expect_stdout_is "$T/card" "the --identity file is shown"
 
 expect_success "show --json" "$S" keys show --json
 cp "$T/out" "$T/json"
-check "the JSON is one object with the card's fields in a fixed order" \
-	grep -Eq '^\{"city":"aldport","device":"server","fingerprint":"SHA256:[A-Za-z0-9+/]{43}","ssh_public_key":"ssh-ed25519 AAAA[A-Za-z0-9+/]+ aldport/server","age_recipient":"age1[a-z0-9]{58}","card":"sanctum-card-v1:[^"]+"\}$' \
-	"$T/json"
-check "the JSON card is the card" grep -qF "\"card\":\"$(cat "$T/card")\"" "$T/json"
-FP=$(sed 's/.*"fingerprint":"\([^"]*\)".*/\1/' "$T/json")
+# One member a line, indented by two, in a fixed order (the same style as every command).
+sed -n 's/^  "\([a-z_]*\)": .*/\1/p' "$T/json" | tr '\n' ' ' >"$T/keys-order"
+check "the JSON has the card's fields in a fixed order" \
+	test "$(cat "$T/keys-order")" = "city device fingerprint ssh_public_key age_recipient card "
+check "the JSON fields have their forms" sh -c "
+	grep -q '^  \"city\": \"aldport\",\$' '$T/json' &&
+	grep -Eq '^  \"fingerprint\": \"SHA256:[A-Za-z0-9+/]{43}\",\$' '$T/json' &&
+	grep -Eq '^  \"ssh_public_key\": \"ssh-ed25519 AAAA[A-Za-z0-9+/]+ aldport/server\",\$' '$T/json' &&
+	grep -Eq '^  \"age_recipient\": \"age1[a-z0-9]{58}\",\$' '$T/json'"
+check "the JSON card is the card" grep -qF "\"card\": \"$(cat "$T/card")\"" "$T/json"
+FP=$(sed -n 's/.*"fingerprint": "\([^"]*\)".*/\1/p' "$T/json")
 
 expect_success "export --ssh" "$S" keys export --ssh
 expect_stdout '^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43} aldport/server$' \
 	"export --ssh prints an OpenSSH key line"
 cp "$T/out" "$T/id.pub"
-check "the JSON has the same ssh key" grep -qF "\"ssh_public_key\":\"$(cat "$T/id.pub")\"" \
+check "the JSON has the same ssh key" grep -qF "\"ssh_public_key\": \"$(cat "$T/id.pub")\"" \
 	"$T/json"
 expect_success "export --age" "$S" keys export --age
 expect_stdout '^age1[02-9ac-hj-np-z]{58}$' "export --age prints the recipient"
