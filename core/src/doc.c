@@ -86,23 +86,10 @@ static int misuse(const char *what)
 	                          "invalid argument: %s", what);
 }
 
-/*
- * Copies untrusted bytes into `out` for a message: printable ASCII only, anything else as
- * '?', so hostile input cannot send escape sequences to a terminal; cut with "..." after
- * QUOTE_MAX bytes.
- */
+/* Quotes untrusted bytes for a message (see sanctum_error__quote). */
 static const char *quote(char out[QUOTE_MAX + 4], const unsigned char *ptr, size_t len)
 {
-	size_t n = len < QUOTE_MAX ? len : QUOTE_MAX;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = ptr[i] >= 0x20 && ptr[i] < 0x7f ? (char)ptr[i] : '?';
-	if (len > n) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
+	return sanctum_error__quote(out, ptr, len, QUOTE_MAX);
 }
 
 /* ---- values ---- */

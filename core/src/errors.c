@@ -54,6 +54,22 @@ int sanctum_error__wrap(int code, sanctum_error_class klass, const char *fmt, ..
 	return code;
 }
 
+const char *sanctum_error__quote(char *out, const unsigned char *ptr,
+                                 size_t len, size_t max)
+{
+	size_t limit = max < SANCTUM_QUOTE_MAX ? max : SANCTUM_QUOTE_MAX;
+	size_t n = len < limit ? len : limit;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = ptr[i] >= 0x20 && ptr[i] < 0x7f ? (char)ptr[i] : '?';
+	if (len > n) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 int sanctum_error__nomem(void)
 {
 	return sanctum_error__set(SANCTUM_ENOMEM, SANCTUM_ERRCLASS_NOMEMORY, "out of memory");

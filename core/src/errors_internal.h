@@ -19,6 +19,18 @@ int sanctum_error__set(int code, sanctum_error_class klass, const char *fmt, ...
 int sanctum_error__wrap(int code, sanctum_error_class klass, const char *fmt, ...)
 	SANCTUM_PRINTF(3, 4);
 
+/* Untrusted text quoted in a message is cut after this many bytes. */
+#define SANCTUM_QUOTE_MAX 64
+
+/**
+ * Copies untrusted bytes into `out` for a message: printable ASCII only, anything else
+ * as '?', so hostile input cannot send escape sequences to a terminal; cut with "..."
+ * after `max` (at most SANCTUM_QUOTE_MAX) bytes. `out` has room for max + 4 bytes.
+ * Returns `out`.
+ */
+const char *sanctum_error__quote(char *out, const unsigned char *ptr,
+                                 size_t len, size_t max);
+
 /** Records SANCTUM_ENOMEM and returns it. */
 int sanctum_error__nomem(void);
 

@@ -39,7 +39,7 @@
 
 #define MAX_NAMESPACE 1024        /* keeps what we sign far below the armored limit */
 #define MAX_KEY_B64 1024          /* the longest base64 field of a key line we decode */
-#define QUOTE_MAX 64              /* untrusted text quoted in a message is cut here */
+#define QUOTE_MAX SANCTUM_QUOTE_MAX /* untrusted text quoted in a message is cut here */
 
 /* The fields of a parsed signature blob; the spans borrow from the decoded blob. */
 typedef struct {
@@ -61,23 +61,10 @@ static int misuse(const char *what)
 	                          "invalid argument: %s", what);
 }
 
-/*
- * Copies untrusted bytes into `out` for an error message: printable ASCII only (anything
- * else becomes '?', so a hostile blob cannot send escape sequences to a terminal), cut
- * at QUOTE_MAX bytes with "..." after.
- */
+/* Quotes untrusted bytes for a message (see sanctum_error__quote). */
 static const char *quote(char out[QUOTE_MAX + 4], const unsigned char *ptr, size_t len)
 {
-	size_t n = len < QUOTE_MAX ? len : QUOTE_MAX;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = ptr[i] >= 0x20 && ptr[i] < 0x7f ? (char)ptr[i] : '?';
-	if (len > n) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-	return out;
+	return sanctum_error__quote(out, ptr, len, QUOTE_MAX);
 }
 
 /* ---- the wire format ---- */
