@@ -17,6 +17,7 @@ struct sanctum_age_encryptor {
 	unsigned char *plain;         /* a chunk of plaintext waiting to be sealed */
 	size_t nplain;
 	unsigned char *sealed;        /* the sealed chunk on its way out */
+	int held;                     /* `sealed` holds a full middle chunk not yet written */
 	int finished;
 	int error;                    /* sticky: once failed, every call fails alike */
 };
@@ -119,6 +120,13 @@ static int fail(sanctum_age_encryptor *enc, int error)
 	return error;
 }
 
+/* Writes the held chunk: more input came, so it really was a middle chunk. */
+static int release_held(sanctum_age_encryptor *enc)
+{
+	enc->held = 0;
+	return enc->out(enc->sealed, AGE_ENC_CHUNK_SIZE, enc->out_payload);
+}
+
 int sanctum_age_encryptor_update(sanctum_age_encryptor *enc, const void *data, size_t len)
 {
 	const unsigned char *in = data;
@@ -130,17 +138,24 @@ int sanctum_age_encryptor_update(sanctum_age_encryptor *enc, const void *data, s
 		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
 		                          "the age file is already finished");
 	while (len) {
-		/* A full chunk is sealed only once more data follows it, because the last chunk
+		if (enc->held && (error = release_held(enc)) < 0)
+			return fail(enc, error);
+		/* A full chunk is written only once more data follows it, because the last chunk
 		 * carries the final flag and may itself be full. */
 		if (enc->nplain == SANCTUM_AGE_CHUNK_SIZE) {
 			if ((error = emit_chunk(enc, enc->plain, enc->nplain, 0)) < 0)
 				return fail(enc, error);
 			enc->nplain = 0;
 		}
-		if (enc->nplain == 0 && len > SANCTUM_AGE_CHUNK_SIZE) {
-			/* Straight from the caller's buffer: no copy for bulk data. */
-			if ((error = emit_chunk(enc, in, SANCTUM_AGE_CHUNK_SIZE, 0)) < 0)
-				return fail(enc, error);
+		if (enc->nplain == 0 && len >= SANCTUM_AGE_CHUNK_SIZE) {
+			/* Straight from the caller's buffer: no copy for bulk data. A chunk that ends
+			 * this call is sealed as a middle chunk and held back; finish re-seals it as
+			 * the last one in the rare case that it is. */
+			if (sanctum_age__stream_seal(&enc->stream, enc->sealed, in,
+			                             SANCTUM_AGE_CHUNK_SIZE, 0) < 0)
+				return fail(enc, sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_AGE,
+				                                    "the file is too large for the age format"));
+			enc->held = 1;
 			in += SANCTUM_AGE_CHUNK_SIZE;
 			len -= SANCTUM_AGE_CHUNK_SIZE;
 			continue;
@@ -156,6 +171,20 @@ int sanctum_age_encryptor_update(sanctum_age_encryptor *enc, const void *data, s
 	return 0;
 }
 
+/* The held chunk turned out to be the last: open it and seal it again as final. */
+static int reseal_held_as_final(sanctum_age_encryptor *enc)
+{
+	enc->held = 0;
+	enc->stream.counter--;
+	if (sanctum_age__stream_open(&enc->stream, enc->plain, enc->sealed, AGE_ENC_CHUNK_SIZE,
+	                             0) < 0)
+		return sanctum_error__set(SANCTUM_ERROR, SANCTUM_ERRCLASS_CRYPTO,
+		                          "internal: a sealed chunk did not open again");
+	enc->stream.counter--;
+	enc->nplain = SANCTUM_AGE_CHUNK_SIZE;
+	return 0;
+}
+
 int sanctum_age_encryptor_finish(sanctum_age_encryptor *enc)
 {
 	int error;
@@ -164,6 +193,8 @@ int sanctum_age_encryptor_finish(sanctum_age_encryptor *enc)
 		return enc->error;
 	if (enc->finished)
 		return 0;
+	if (enc->held && (error = reseal_held_as_final(enc)) < 0)
+		return fail(enc, error);
 	if ((error = emit_chunk(enc, enc->plain, enc->nplain, 1)) < 0)
 		return fail(enc, error);
 	if (enc->armored && (error = sanctum_age__armor_writer_finish(&enc->armor)) < 0)
