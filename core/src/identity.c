@@ -13,6 +13,7 @@
 #include "age_internal.h"
 #include "b64.h"
 #include "errors_internal.h"
+#include "identity_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -400,11 +401,8 @@ static int parse_seed(line_reader *r, sanctum_identity *id)
 	return error;
 }
 
-/*
- * Parses the plaintext of an identity file. Returns 0, SANCTUM_EINVALID naming the line,
- * or SANCTUM_ENOMEM.
- */
-static int parse_text(sanctum_identity **out, const char *text, size_t len, const char *path)
+int sanctum_identity__parse_text(sanctum_identity **out, const char *text, size_t len,
+                                 const char *path)
 {
 	line_reader r = { text, len, 0, 0, path };
 	sanctum_identity *id = identity_alloc();
@@ -532,7 +530,7 @@ static int decode_file(sanctum_identity **out, const unsigned char *data, size_t
 
 	*out = NULL;
 	if (!data_is_encrypted(data, len))
-		return parse_text(out, (const char *)data, len, path);
+		return sanctum_identity__parse_text(out, (const char *)data, len, path);
 	if (!ask)
 		return sanctum_error__set(SANCTUM_EBADPASS, SANCTUM_ERRCLASS_INVALID,
 		                          "identity '%s' is protected by a passphrase, and none was "
@@ -543,7 +541,7 @@ static int decode_file(sanctum_identity **out, const unsigned char *data, size_t
 	if (error < 0)
 		error = sanctum_error__wrap(error, SANCTUM_ERRCLASS_AGE, "identity '%s'", path);
 	else
-		error = parse_text(out, (const char *)plain.ptr, plain.size, path);
+		error = sanctum_identity__parse_text(out, (const char *)plain.ptr, plain.size, path);
 	sanctum_buf_dispose(&plain);
 	return error;
 }
