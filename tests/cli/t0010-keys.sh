@@ -204,7 +204,9 @@ sed '3s/device/devise/' "$DEF" >"$T/typo"
 chmod 600 "$T/typo"
 expect_exit 1 "line 3: expected 'device \.\.\.'" "a misspelt field names its line" \
 	"$S" keys show --identity "$T/typo"
-sed '6s/AGE-SECRET-KEY-1./AGE-SECRET-KEY-1Q/' "$DEF" >"$T/badkey"
+# Doubling a character always breaks the key (its length or its checksum); replacing one
+# with a fixed letter would leave it intact whenever it already was that letter.
+sed -E '6s/AGE-SECRET-KEY-1(.)/AGE-SECRET-KEY-1\1\1/' "$DEF" >"$T/badkey"
 chmod 600 "$T/badkey"
 expect_exit 1 "line 6: the age secret key is not valid" "a damaged age key" \
 	"$S" keys show --identity "$T/badkey"
