@@ -79,6 +79,8 @@ static int open_store(sanctum_store **out)
 		if (code == 0)
 			return CLI_EXIT_OK;
 		cli_error_lib(code);
+		if (code == SANCTUM_EVERIFY)
+			return CLI_EXIT_REFUSED;
 		cli_hint("$%s names the store's folder; unset it to search from the current "
 		         "directory", CLI_STORE_DIR_ENV);
 		return CLI_EXIT_FAILED;
@@ -86,9 +88,16 @@ static int open_store(sanctum_store **out)
 	if (!getcwd(cwd, sizeof(cwd)))
 		return cli_error("cannot find the current directory: %s", strerror(errno));
 	code = sanctum_store_open(out, cwd, 1);
-	if (code != 0)
-		return cli_error_lib(code);
-	return CLI_EXIT_OK;
+	if (code == 0)
+		return CLI_EXIT_OK;
+	cli_error_lib(code);
+	/* A main that is not this group's history (its trust anchor differs) is refused. */
+	return code == SANCTUM_EVERIFY ? CLI_EXIT_REFUSED : CLI_EXIT_FAILED;
+}
+
+int cli_session_store(cli_session *s)
+{
+	return s->store ? CLI_EXIT_OK : open_store(&s->store);
 }
 
 int cli_session_identity(cli_session *s, const cli_identity_args *args)
@@ -147,6 +156,34 @@ const char *cli_session_author(const cli_session *s, const char *fingerprint)
 		if (strcmp(s->members.items[i].fingerprint, fingerprint) == 0)
 			return s->names[i];
 	return NULL;
+}
+
+int cli_session_require_admin(cli_session *s, const char *what)
+{
+	char fingerprint[SANCTUM_FINGERPRINT_SIZE];
+	sanctum_card card;
+	int rc;
+
+	if ((rc = cli_session_members(s)) != CLI_EXIT_OK)
+		return rc;
+	sanctum_identity_card(&card, s->identity);
+	sanctum_key_fingerprint(fingerprint, card.signing_key);
+	for (size_t i = 0; i < s->members.count; i++) {
+		const sanctum_member_info *m = &s->members.items[i];
+
+		if (!m->active || strcmp(m->fingerprint, fingerprint) != 0)
+			continue;
+		if (m->admin)
+			return CLI_EXIT_OK;
+		cli_error("only an admin of the group can %s, and '%s/%s' is not one", what,
+		          card.city, card.device);
+		cli_hint("'sanctum member list' shows the admins");
+		return CLI_EXIT_FAILED;
+	}
+	cli_error("'%s/%s' is not a member of this group", card.city, card.device);
+	cli_hint("ask an admin of the group to add your member card ('sanctum keys show' "
+	         "prints it)");
+	return CLI_EXIT_FAILED;
 }
 
 void cli_session_close(cli_session *s)

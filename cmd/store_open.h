@@ -58,6 +58,13 @@ typedef struct {
 int cli_session_open(cli_session *s, const cli_identity_args *args);
 
 /**
+ * Opens the store if the session has none yet, for a command whose table entry does not
+ * ask for one but one of its subcommands does (`sanctum keys rotate`). Returns CLI_EXIT_OK
+ * or an exit code after printing why.
+ */
+int cli_session_store(cli_session *s);
+
+/**
  * Loads the identity if the session has none yet, for a command that needs it only with
  * some arguments (`sanctum log ID`). Returns CLI_EXIT_OK or an exit code.
  */
@@ -74,6 +81,14 @@ int cli_session_members(cli_session *s);
  * no such member (or cli_session_members was not called). Borrowed from the session.
  */
 const char *cli_session_author(const cli_session *s, const char *fingerprint);
+
+/**
+ * Checks, before a membership change is made, that the session's identity is an active
+ * admin (the library checks again; this gives the plain message and the right hint).
+ * `what` completes "only an admin of the group can ...". Loads the members. Returns
+ * CLI_EXIT_OK or CLI_EXIT_FAILED after printing why.
+ */
+int cli_session_require_admin(cli_session *s, const char *what);
 
 /** Releases the store and the members, and wipes the identity. Safe to repeat. */
 void cli_session_close(cli_session *s);

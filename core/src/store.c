@@ -4,6 +4,7 @@
 #include "store_internal.h"
 
 #include "errors_internal.h"
+#include "signed_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -249,6 +250,54 @@ static int discover(char found[PATH_MAX], const char *dir)
 	}
 }
 
+/*
+ * The group's trust anchor is pinned in the store's local git config (never pushed):
+ * written by init (and by join, from the invitation), or on the first open of a copy
+ * that has none (trust on first use, as ssh does with host keys). A main whose manifest
+ * has another anchor belongs to another group or a replaced history: refused.
+ */
+int sanctum_store__pin_anchor(sanctum_store *store, const unsigned char anchor[32])
+{
+	git_config *config = NULL;
+	char hex[65];
+	int error = 0;
+
+	sanctum_hex_encode(hex, anchor, 32);
+	if (git_repository_config(&config, store->repo) < 0 ||
+	    git_config_set_string(config, SANCTUM_ANCHOR_KEY, hex) < 0)
+		error = sanctum_store__git_error("cannot record the group's trust anchor");
+	git_config_free(config);
+	return error;
+}
+
+static int check_anchor(sanctum_store *store)
+{
+	git_config *config = NULL;
+	git_buf pinned = GIT_BUF_INIT;
+	unsigned char want[32];
+	int rc, error = 0;
+
+	if (git_repository_config(&config, store->repo) < 0)
+		return sanctum_store__git_error("cannot read the store's configuration");
+	rc = git_config_get_string_buf(&pinned, config, SANCTUM_ANCHOR_KEY);
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		error = sanctum_store__pin_anchor(store, store->manifest.anchor);
+	} else if (rc < 0 || sanctum_hex_decode(want, sizeof(want), pinned.ptr) < 0) {
+		error = sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                           "the store's recorded trust anchor (%s) is damaged",
+		                           SANCTUM_ANCHOR_KEY);
+	} else if (sodium_memcmp(want, store->manifest.anchor, sizeof(want)) != 0) {
+		error = sanctum_error__set(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_CRYPTO,
+		                           "main holds the manifest of another group, not the one "
+		                           "this store belongs to: its history was replaced; "
+		                           "refusing it");
+	}
+	git_buf_dispose(&pinned);
+	git_config_free(config);
+	return error;
+}
+
 static int load_manifest(sanctum_store *store)
 {
 	sanctum_buf data = SANCTUM_BUF_INIT;
@@ -262,6 +311,8 @@ static int load_manifest(sanctum_store *store)
 		error = sanctum_store__read_blob(&data, store, tree, "group", 65536);
 	if (error == 0)
 		error = sanctum_manifest__parse(&store->manifest, data.ptr, data.size);
+	if (error == 0)
+		error = check_anchor(store);
 	sanctum_buf_dispose(&data);
 	git_tree_free(tree);
 	git_commit_free(head);

@@ -218,15 +218,14 @@ static int founding_files(git_oid oids[3], sanctum_store *store, const char *gro
 	return error;
 }
 
-static int create_repository(sanctum_store *store)
+int sanctum_store__create_repository(sanctum_store *store)
 {
 	git_repository_init_options opts;
 	git_config *config = NULL;
 	int error = 0;
 
 	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
-	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
-	             GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_NO_REINIT;
 	opts.initial_head = SANCTUM_STORE_BRANCH;
 	opts.description = "sanctum store: signed, encrypted documents of one group";
 	if (git_repository_init_ext(&store->repo, store->git_dir, &opts) < 0)
@@ -244,6 +243,15 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	(void)flag;
 	(void)ftw;
 	return remove(path);
+}
+
+void sanctum_store__discard(sanctum_store *store)
+{
+	git_repository_free(store->repo);
+	store->repo = NULL;
+	sanctum_store__unlock(store);
+	nftw(store->git_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	sanctum_store_free(store);
 }
 
 int sanctum_store_init(sanctum_store **out, const char *dir, const char *group_name,
@@ -264,16 +272,27 @@ int sanctum_store_init(sanctum_store **out, const char *dir, const char *group_n
 		return sanctum_error__os("cannot create '%s'", dir);
 	if (!realpath(dir, resolved))
 		return sanctum_error__os("cannot resolve '%s'", dir);
-	if (sanctum_store__exists(resolved))
-		return sanctum_error__set(SANCTUM_EEXISTS, SANCTUM_ERRCLASS_INVALID,
-		                          "'%s' already holds a sanctum store", resolved);
 	if (!(store = sanctum_store__alloc(resolved)))
 		return sanctum_error__nomem();
-	error = create_repository(store);
+	/* Making .sanctum ourselves is the test that nobody else has: a folder we did not
+	 * create is never taken over, and never removed below. */
+	if (mkdir(store->git_dir, 0700) != 0) {
+		error = errno == EEXIST
+		                ? sanctum_error__set(SANCTUM_EEXISTS, SANCTUM_ERRCLASS_INVALID,
+		                                     "'%s' already holds a sanctum store (or a "
+		                                     "folder named %s)", resolved,
+		                                     SANCTUM_STORE_DIRNAME)
+		                : sanctum_error__os("cannot create '%s'", store->git_dir);
+		sanctum_store_free(store);
+		return error;
+	}
+	error = sanctum_store__create_repository(store);
 	if (error == 0)
 		error = sanctum_store__lock(store);
 	if (error == 0)
 		error = founding_files(oids, store, group_name, founder);
+	if (error == 0)
+		error = sanctum_store__pin_anchor(store, store->manifest.anchor);
 	for (int i = 0; error == 0 && i < 3; i++) {
 		updates[i].action = GIT_TREE_UPDATE_UPSERT;
 		updates[i].id = oids[i];
@@ -286,10 +305,7 @@ int sanctum_store_init(sanctum_store **out, const char *dir, const char *group_n
 	sanctum_store__unlock(store);
 	if (error < 0) {
 		/* Leave no half-made store behind: the folder holds nothing else of ours. */
-		git_repository_free(store->repo);
-		store->repo = NULL;
-		nftw(store->git_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-		sanctum_store_free(store);
+		sanctum_store__discard(store);
 		return error;
 	}
 	*out = store;

@@ -14,6 +14,7 @@
 #include <git2.h>
 
 #define SANCTUM_STORE_LOCAL_DIR "sanctum"   /* local state inside .sanctum/ */
+#define SANCTUM_ANCHOR_KEY "sanctum.anchor"  /* the pinned trust anchor, in the local config */
 
 struct sanctum_store {
 	char *path;                   /* the folder holding .sanctum */
@@ -31,6 +32,21 @@ sanctum_store *sanctum_store__alloc(const char *path);
 
 /** Whether `dir` holds a store (a .sanctum repository). */
 int sanctum_store__exists(const char *dir);
+
+/** Records the group's trust anchor in the store's local configuration. */
+int sanctum_store__pin_anchor(sanctum_store *store, const unsigned char anchor[32]);
+
+/**
+ * Creates the bare repository store->git_dir (which must be new or empty) with main as
+ * its initial branch and sanctum.version = 1 in its config; sets store->repo.
+ */
+int sanctum_store__create_repository(sanctum_store *store);
+
+/**
+ * Removes the .sanctum folder of a store this process has just created (init, join) and
+ * frees the handle. Only for a folder we made ourselves: it deletes all it holds.
+ */
+void sanctum_store__discard(sanctum_store *store);
 
 /** Records the last libgit2 error under our context and returns SANCTUM_ERROR. */
 int sanctum_store__git_error(const char *context);

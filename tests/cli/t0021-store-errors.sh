@@ -59,7 +59,11 @@ GOOD=$(head_of)
 # changed), in a new commit on main; it cannot sign that commit as a member.
 $GIT cat-file blob "main:$DOC_PATH" >"$T/blob"
 size=$(wc -c <"$T/blob" | tr -d ' ')
-printf 'X' | dd of="$T/blob" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
+# The new byte must differ from the old one, or nothing would be altered (1 time in 256).
+old_byte=$(od -An -c -j $((size - 20)) -N 1 "$T/blob" | tr -d ' ')
+new_byte=X
+[ "$old_byte" = X ] && new_byte=Y
+printf '%s' "$new_byte" | dd of="$T/blob" bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
 BLOB=$($GIT hash-object -w "$T/blob")
 GIT_INDEX_FILE=$T/index $GIT read-tree main
 GIT_INDEX_FILE=$T/index $GIT update-index --cacheinfo "100644,$BLOB,$DOC_PATH"
@@ -133,6 +137,22 @@ else
 	echo "# skipped: an outsider's signed commit needs ssh-keygen, which is not installed"
 fi
 
+# ---- a whole history replaced by another group's ------------------------------------------
+
+# The host founds its own group with this member in it, and serves that history as main.
+# The store pinned its group's trust anchor at init: it must refuse the substitute.
+"$S" init --group metro "$T/forged" >/dev/null 2>&1
+"$S" -C "$T/forged" add "$T/hotline.md" >/dev/null 2>&1
+$GIT fetch -q "$T/forged/.sanctum" "+main:refs/forged"
+$GIT update-ref refs/heads/main "$($GIT rev-parse refs/forged)"
+expect_exit 3 "manifest of another group" "verify refuses a replaced history (exit 3)" "$S" verify
+expect_exit 3 "manifest of another group" "list refuses a replaced history" "$S" list
+expect_exit 3 "manifest of another group" "add refuses a replaced history" "$S" add "$T/hotline.md"
+check "the forged main was not built upon" test "$(head_of)" = "$($GIT rev-parse refs/forged)"
+$GIT update-ref refs/heads/main "$GOOD"
+$GIT update-ref -d refs/forged
+expect_success "the real history verifies again" "$S" verify
+
 # ---- identities: passphrase, membership, damage ---------------------------------------------
 
 # cedarfield founds its own group with a passphrase-protected identity.
@@ -192,6 +212,10 @@ else
 	# root ignores permissions: pack every object, then put a plain file where each
 	# loose-object folder would go, so no new object can be written but all can be read.
 	$RO_GIT repack -a -d -q && $RO_GIT prune-packed
+	# prune-packed leaves the emptied folders; every one must become a file, or the first
+	# write would fail at whichever object happens to land in a folder still there.
+	find "$T/ro/.sanctum/objects" -mindepth 1 -maxdepth 1 -type d -name '??' -empty \
+		-exec rmdir {} +
 	for a in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
 		for b in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
 			[ -e "$T/ro/.sanctum/objects/$a$b" ] || : >"$T/ro/.sanctum/objects/$a$b"
