@@ -1,7 +1,8 @@
 /*
  * `sanctum keys`: this member's identity (docs/man/sanctum-keys.1.md). `gen` makes it,
  * `show` prints the public card, `export` prints the keys in the forms ssh, git and age
- * tools read, `passwd` changes the passphrase of the identity file.
+ * tools read, `passwd` changes the passphrase of the identity file, `rotate` replaces
+ * the keys with new ones in the group of the store it runs in.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -9,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sanctum/errors.h>
 #include <sanctum/identity.h>
+#include <sanctum/members.h>
 
 #include "cmd.h"
 #include "docfmt.h"
@@ -20,6 +23,7 @@
 #include "identity_path.h"
 #include "opt.h"
 #include "passphrase.h"
+#include "store_open.h"
 #include "subcmd.h"
 
 #define DEFAULT_DEVICE "main"
@@ -36,7 +40,8 @@ enum {
 	OPT_JSON,
 	OPT_SSH,
 	OPT_AGE,
-	OPT_ALLOWED_SIGNERS
+	OPT_ALLOWED_SIGNERS,
+	OPT_NEW_IDENTITY
 };
 
 #define IDENTITY_OPT(what)                                                                      \
@@ -148,13 +153,51 @@ static const cli_usage *const passwd_forms[] = { passwd_form, NULL };
 	  "is left as it was. The new passphrase is asked twice on the terminal.\n\n"           \
 	  IDENTITY_DETAILS, also }
 
+static const cli_opt rotate_opts[] = {
+	{ OPT_NEW_IDENTITY, 0, "new-identity", "PATH", "write the new identity to PATH (which "
+	  "must not exist)", 0 },
+	{ OPT_DEVICE, 0, "device", "NAME", "the device name of the new keys (default: the "
+	  "current one)", 0 },
+	{ OPT_NO_PASSPHRASE, 0, "no-passphrase", NULL,
+	  "write the new identity without a passphrase (mode 0600)", 0 },
+	{ OPT_NEW_PASSPHRASE_FILE, 0, "new-passphrase-file", "FILE",
+	  "read the new identity's passphrase from the first line of FILE", 0 },
+	WORK_FACTOR_OPT,
+	IDENTITY_OPT("the current identity (default: $SANCTUM_IDENTITY or the XDG default)"),
+	PASSPHRASE_FILE_OPT("read the current identity's passphrase from the first line of FILE"),
+	END_OPT
+};
+static const cli_usage rotate_form[] = {
+	{ OPT_NEW_IDENTITY, CLI_USAGE_REQUIRED }, { OPT_DEVICE, 0 }, { OPT_NO_PASSPHRASE, 0 },
+	{ OPT_NEW_PASSPHRASE_FILE, CLI_USAGE_ALT }, { OPT_WORK_FACTOR, 0 }, { OPT_IDENTITY, 0 },
+	{ OPT_PASSPHRASE_FILE, 0 }, { 0, 0 }
+};
+static const cli_usage *const rotate_forms[] = { rotate_form, NULL };
+
+#define ROTATE_DOC(also)                                                                        \
+	{ "sanctum keys rotate", rotate_opts, rotate_forms,                                     \
+	  "Replace this member's keys with new ones in the group of the store it runs in\n"     \
+	  "(found as for every store command, or with 'sanctum -C DIR'): a roster entry\n"     \
+	  "signed by the old and the new key, and every epoch key the member may read sealed\n" \
+	  "again to the new one. Other members need no new card.",                              \
+	  "The order is: the new identity is written to PATH (never over an existing file),\n" \
+	  "then the rotation is committed. If the commit fails, main is unchanged, the old\n"  \
+	  "identity still works and the new file is deleted. If sanctum is killed in\n"        \
+	  "between, the old identity still works and the new file is left unused on disk:\n"   \
+	  "delete it and run rotate again. Once rotated, the old identity no longer works in\n" \
+	  "this group: point $SANCTUM_IDENTITY (or --identity) at PATH, or move PATH over the\n" \
+	  "old file. The new card is printed on standard output.\n\n"                          \
+	  IDENTITY_DETAILS, also }
+
+static const cli_doc rotate_doc = ROTATE_DOC(NULL);
 static const cli_doc passwd_doc = PASSWD_DOC(NULL);
 static const cli_doc export_doc = EXPORT_DOC(NULL);
 static const cli_doc show_doc = SHOW_DOC(NULL);
 static const cli_doc gen_doc = GEN_DOC(NULL);
 
 /* The same docs chained, so that `sanctum keys` shows every synopsis. */
-static const cli_doc chain_export = EXPORT_DOC(&passwd_doc);
+static const cli_doc chain_passwd = PASSWD_DOC(&rotate_doc);
+static const cli_doc chain_export = EXPORT_DOC(&chain_passwd);
 static const cli_doc chain_show = SHOW_DOC(&chain_export);
 static const cli_doc chain_gen = GEN_DOC(&chain_show);
 
@@ -512,6 +555,189 @@ done:
 	return rc;
 }
 
+/* ---- rotate --------------------------------------------------------------------------- */
+
+typedef struct {
+	const char *new_identity;
+	const char *device;
+	const char *identity;
+	const char *passphrase_file;
+	const char *new_passphrase_file;
+	int no_passphrase;
+	int work_factor;
+} rotate_args;
+
+static int rotate_check(const rotate_args *a)
+{
+	if (!a->new_identity)
+		return cli_usage_error_hint(&rotate_doc, "the old identity file is kept until the "
+		                            "rotation is done; name where the new one goes",
+		                            "missing --new-identity PATH");
+	if (a->device && !sanctum_name_is_valid(a->device))
+		return name_error(&rotate_doc, "device", a->device);
+	if (a->no_passphrase && a->new_passphrase_file)
+		return cli_usage_error(&rotate_doc, "--no-passphrase can't be used with "
+		                       "--new-passphrase-file");
+	if (a->no_passphrase && a->work_factor)
+		return cli_usage_error(&rotate_doc, "--work-factor needs a passphrase; it can't be "
+		                       "used with --no-passphrase");
+	return 0;
+}
+
+/* The old identity must be an active member of this store's group. */
+static int check_member(cli_session *s, const sanctum_card *card)
+{
+	char fingerprint[SANCTUM_FINGERPRINT_SIZE];
+	sanctum_member_info m;
+	int code;
+
+	sanctum_key_fingerprint(fingerprint, card->signing_key);
+	code = sanctum_store_member_find(&m, s->store, fingerprint);
+	if (code == 0)
+		return CLI_EXIT_OK;
+	if (code != SANCTUM_ENOTFOUND)
+		return cli_store_error(code, "cannot read the members of the group");
+	sanctum_error_clear();
+	cli_error("'%s/%s' is not an active member of the group '%s'", card->city, card->device,
+	          sanctum_store_group_name(s->store));
+	cli_hint("run rotate in the store of a group this identity belongs to (sanctum -C DIR)");
+	return CLI_EXIT_FAILED;
+}
+
+/* After a failed rotation: the new file goes, unless its key made it into the group. */
+static void rotate_cleanup(cli_session *s, const sanctum_identity *new_keys, const char *path)
+{
+	char fingerprint[SANCTUM_FINGERPRINT_SIZE];
+	sanctum_member_info m;
+	sanctum_card card;
+
+	sanctum_identity_card(&card, new_keys);
+	sanctum_key_fingerprint(fingerprint, card.signing_key);
+	if (sanctum_store_member_find(&m, s->store, fingerprint) == 0) {
+		cli_hint("the new key is a member all the same: use the identity '%s' from now on",
+		         path);
+		return;
+	}
+	sanctum_error_clear();
+	if (unlink(path) == 0)
+		cli_hint("nothing changed: your current identity still works, and the unused new "
+		         "identity '%s' was deleted", path);
+	else
+		cli_hint("nothing changed: your current identity still works; delete the unused "
+		         "new identity '%s'", path);
+}
+
+static int rotate_run(const rotate_args *a)
+{
+	sanctum_buf pass = SANCTUM_BUF_INIT;
+	cli_session s = CLI_SESSION_INIT;
+	sanctum_identity *new_keys = NULL;
+	sanctum_card old_card;
+	public_keys keys;
+	char *old_path = NULL, *new_abs = NULL, *old_abs = NULL;
+	struct stat st;
+	int code, rc;
+
+	memset(&keys, 0, sizeof(keys));
+	/* Refused before the store is opened or a passphrase asked. */
+	if (lstat(a->new_identity, &st) == 0) {
+		cli_error("refusing to overwrite identity '%s': the file already exists",
+		          a->new_identity);
+		cli_hint("give a new path with --new-identity; a file left by an interrupted "
+		         "rotate is not a member and can be deleted");
+		return CLI_EXIT_FAILED;
+	}
+	if ((rc = cli_session_store(&s)) != CLI_EXIT_OK)
+		return rc;
+	rc = open_identity(&s.identity, &old_path, a->identity, a->passphrase_file);
+	if (rc != CLI_EXIT_OK)
+		goto done;
+	sanctum_identity_card(&old_card, s.identity);
+	if ((rc = check_member(&s, &old_card)) != CLI_EXIT_OK)
+		goto done;
+	if (!a->no_passphrase) {
+		cli_passphrase pp = { a->new_passphrase_file,
+		                      "Enter a passphrase for the new identity", 1, 0 };
+
+		if (cli_passphrase_get(&pass, &pp) < 0) {
+			rc = CLI_EXIT_FAILED;
+			goto done;
+		}
+	}
+	/* 1. the new identity on disk; 2. the rotation on main. */
+	code = sanctum_identity_generate(&new_keys, old_card.city,
+	                                 a->device ? a->device : old_card.device);
+	if (code == 0)
+		code = sanctum_identity_save(new_keys, a->new_identity,
+		                             a->no_passphrase ? NULL : (const char *)pass.ptr,
+		                             pass.size, a->work_factor);
+	if (code < 0) {
+		rc = cli_error_lib(code);
+		cli_hint("nothing changed: your current identity still works");
+		goto done;
+	}
+	code = sanctum_store_rotate(s.store, s.identity, new_keys);
+	if (code < 0) {
+		rc = cli_store_error(code, "cannot rotate the keys of '%s/%s'", old_card.city,
+		                     old_card.device);
+		rotate_cleanup(&s, new_keys, a->new_identity);
+		goto done;
+	}
+	if ((rc = public_keys_make(&keys, new_keys)) != CLI_EXIT_OK)
+		goto done;
+	/* Absolute paths in the advice: it is about a variable that outlives this folder. */
+	new_abs = realpath(a->new_identity, NULL);
+	old_abs = realpath(old_path, NULL);
+	print_line(keys.card_line.ptr, keys.card_line.size);
+	fprintf(stderr, "rotated the keys of %s/%s to %s (%s) in the group '%s'\n",
+	        old_card.city, old_card.device, keys.principal, keys.fingerprint,
+	        sanctum_store_group_name(s.store));
+	fprintf(stderr, "new identity written to %s; the old identity %s no longer works in "
+	        "this group\n", new_abs ? new_abs : a->new_identity, old_abs ? old_abs : old_path);
+	cli_hint("use the new identity from now on: set SANCTUM_IDENTITY=%s, or move it over "
+	         "the old one", new_abs ? new_abs : a->new_identity);
+	rc = CLI_EXIT_OK;
+done:
+	public_keys_dispose(&keys);
+	sanctum_identity_free(new_keys);
+	sanctum_buf_dispose(&pass);
+	cli_session_close(&s);
+	free(old_path);
+	free(old_abs);
+	free(new_abs);
+	return rc;
+}
+
+static int keys_rotate(int argc, char **argv)
+{
+	rotate_args a = { NULL, NULL, NULL, NULL, NULL, 0, 0 };
+	cli_opt_parser p;
+	const char *value;
+	int id, rc = 0;
+
+	cli_opt_parser_init(&p, &rotate_doc, argc, argv);
+	while (rc == 0 && (id = cli_opt_next(&p, &value)) > 0) {
+		switch (id) {
+		case OPT_NEW_IDENTITY: a.new_identity = value; break;
+		case OPT_DEVICE: a.device = value; break;
+		case OPT_NO_PASSPHRASE: a.no_passphrase = 1; break;
+		case OPT_NEW_PASSPHRASE_FILE: a.new_passphrase_file = value; break;
+		case OPT_IDENTITY: a.identity = value; break;
+		case OPT_PASSPHRASE_FILE: a.passphrase_file = value; break;
+		case OPT_WORK_FACTOR:
+			rc = parse_work_factor(&rotate_doc, value, &a.work_factor);
+			break;
+		}
+	}
+	if (rc)
+		return rc;
+	if (id != CLI_OPT_DONE)
+		return cli_opt_exit(id);
+	if ((rc = rotate_check(&a)) != 0)
+		return rc;
+	return rotate_run(&a);
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 static const cli_subcommand subcommands[] = {
@@ -520,6 +746,8 @@ static const cli_subcommand subcommands[] = {
 	{ "export", keys_export, &export_doc,
 	  "print the ssh public key, the age recipient or an allowed-signers line" },
 	{ "passwd", keys_passwd, &passwd_doc, "change, add or remove the identity's passphrase" },
+	{ "rotate", keys_rotate, &rotate_doc,
+	  "replace this member's keys with new ones in the store's group" },
 };
 
 static const cli_subcommand_set keys_set = {

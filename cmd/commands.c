@@ -24,8 +24,13 @@ static const cli_cmd commands[] = {
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
 	{ "export", cmd_export, "write every document, decrypted, into a folder",
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
-	/* `member add` loads the identity itself: `member list` needs none. */
-	{ "member", cmd_member, "list the group's members, add one from its card", CLI_CMD_STORE },
+	/* `member` and `group` changes load the identity themselves: listing needs none. */
+	{ "member", cmd_member, "list, add and remove members, change roles, approve changes",
+	  CLI_CMD_STORE },
+	{ "group", cmd_group, "show the group, set how many admins approve a change",
+	  CLI_CMD_STORE },
+	{ "rekey", cmd_rekey, "re-encrypt older documents to the newest epoch",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
 	{ "help", cmd_help, "show the help of sanctum or of one command", CLI_CMD_NONE },
 };
 

@@ -48,7 +48,7 @@ typedef struct {
 	int have_members;             /* members and names are loaded */
 } cli_session;
 
-#define CLI_SESSION_INIT { NULL, NULL, { NULL, 0 }, NULL, 0 }
+#define CLI_SESSION_INIT { NULL, NULL, { NULL, 0, 0, 0 }, NULL, 0 }
 
 /**
  * Opens what the running command's CLI_CMD_* flags ask for: the store first (so that

@@ -22,32 +22,94 @@ int sanctum_signed__seal(sanctum_buf *out, const sanctum_identity *signer,
 	return error;
 }
 
+/* Finds the signature block at `data`; returns its length, 0 when there is none. */
+static size_t block_length(const unsigned char *data, size_t len)
+{
+	size_t scan = len < SANCTUM_SSHSIG_MAX_ARMORED ? len : SANCTUM_SSHSIG_MAX_ARMORED;
+
+	if (len < sizeof(SIG_BEGIN) - 1 || memcmp(data, SIG_BEGIN, sizeof(SIG_BEGIN) - 1) != 0)
+		return 0;
+	for (size_t i = 0; i + sizeof(SIG_END) - 1 <= scan; i++)
+		if (data[i] == '-' && memcmp(data + i, SIG_END, sizeof(SIG_END) - 1) == 0)
+			return i + sizeof(SIG_END) - 1;
+	return 0;
+}
+
+int sanctum_signed__open_all(const unsigned char **body, size_t *body_len,
+                             unsigned char (*signers)[SANCTUM_ED25519_PUBLIC_KEY_SIZE],
+                             size_t *nsigners, size_t max, const char *namespace,
+                             const unsigned char *data, size_t len, const char *what)
+{
+	size_t starts[SANCTUM_SIGNED_MAX_SIGNERS], lengths[SANCTUM_SIGNED_MAX_SIGNERS];
+	size_t pos = 0, n = 0, block;
+
+	if (max > SANCTUM_SIGNED_MAX_SIGNERS)
+		max = SANCTUM_SIGNED_MAX_SIGNERS;
+	while ((block = block_length(data + pos, len - pos)) > 0) {
+		if (n == max)
+			return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+			                          "%s has more than %zu signatures", what, max);
+		starts[n] = pos;
+		lengths[n++] = block;
+		pos += block;
+	}
+	if (n == 0)
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "%s does not start with a complete signature", what);
+	*body = data + pos;
+	*body_len = len - pos;
+	for (size_t i = 0; i < n; i++) {
+		if (sanctum_sshsig_verify(signers[i], (const char *)data + starts[i], lengths[i],
+		                          namespace, *body, *body_len) < 0)
+			return sanctum_error__wrap(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_CRYPTO,
+			                           "%s: signature %zu refused", what, i + 1);
+		for (size_t k = 0; k < i; k++)
+			if (sodium_memcmp(signers[k], signers[i], SANCTUM_ED25519_PUBLIC_KEY_SIZE) == 0)
+				return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+				                          "%s is signed twice by the same key", what);
+	}
+	*nsigners = n;
+	return 0;
+}
+
 int sanctum_signed__open(const unsigned char **body, size_t *body_len,
                          unsigned char signer[SANCTUM_ED25519_PUBLIC_KEY_SIZE],
                          const char *namespace, const unsigned char *data, size_t len,
                          const char *what)
 {
-	const unsigned char *end = NULL;
-	size_t scan = len < SANCTUM_SSHSIG_MAX_ARMORED ? len : SANCTUM_SSHSIG_MAX_ARMORED;
+	unsigned char (*one)[SANCTUM_ED25519_PUBLIC_KEY_SIZE] =
+		(unsigned char (*)[SANCTUM_ED25519_PUBLIC_KEY_SIZE])signer;
+	size_t n = 0;
 
-	if (len < sizeof(SIG_BEGIN) - 1 || memcmp(data, SIG_BEGIN, sizeof(SIG_BEGIN) - 1) != 0)
-		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
-		                          "%s does not start with a signature", what);
-	for (size_t i = 0; i + sizeof(SIG_END) - 1 <= scan; i++)
-		if (data[i] == '-' && memcmp(data + i, SIG_END, sizeof(SIG_END) - 1) == 0) {
-			end = data + i + sizeof(SIG_END) - 1;
-			break;
-		}
-	if (!end)
-		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
-		                          "%s has an unterminated signature", what);
-	*body = end;
-	*body_len = (size_t)(data + len - end);
-	if (sanctum_sshsig_verify(signer, (const char *)data, (size_t)(end - data), namespace,
-	                          *body, *body_len) < 0)
-		return sanctum_error__wrap(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_CRYPTO,
-		                           "%s: signature refused", what);
-	return 0;
+	return sanctum_signed__open_all(body, body_len, one, &n, 1, namespace, data, len, what);
+}
+
+int sanctum_signed__cosign(sanctum_buf *out, const sanctum_identity *signer,
+                           const char *namespace, const unsigned char *data, size_t len,
+                           const char *what)
+{
+	unsigned char signers[SANCTUM_SIGNED_MAX_SIGNERS][SANCTUM_ED25519_PUBLIC_KEY_SIZE];
+	sanctum_buf sig = SANCTUM_BUF_INIT;
+	const unsigned char *body;
+	size_t body_len, n = 0;
+	int error;
+
+	/* Only a file whose signatures all verify is signed again. */
+	if ((error = sanctum_signed__open_all(&body, &body_len, signers, &n,
+	                                      SANCTUM_SIGNED_MAX_SIGNERS - 1, namespace, data,
+	                                      len, what)) < 0)
+		return error;
+	error = sanctum_identity_sign(&sig, signer, namespace, body, body_len);
+	/* After the signatures already there: the first stays the author's (a roster entry's
+	 * 'signer' field names the first signature's key). */
+	if (error == 0 && (sanctum_buf_put(out, data, (size_t)(body - data)) < 0 ||
+	                   sanctum_buf_put(out, sig.ptr, sig.size) < 0 ||
+	                   sanctum_buf_put(out, body, body_len) < 0))
+		error = SANCTUM_ENOMEM;
+	if (error < 0)
+		sanctum_buf_clear(out);
+	sanctum_buf_dispose(&sig);
+	return error;
 }
 
 void sanctum_lines__init(sanctum_lines *lines, const void *data, size_t len, const char *what)
@@ -110,6 +172,8 @@ const char *sanctum_lines__field(sanctum_lines *lines, const char *key)
 	memcpy(lines->value, line + klen + 1, len - klen - 1);
 	lines->value[len - klen - 1] = '\0';
 	if (strlen(lines->value) != len - klen - 1) {
+		/* The value may be a secret key (epoch files): leave nothing of it behind. */
+		sodium_memzero(lines->value, sizeof(lines->value));
 		sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
 		                   "%s: field '%s' contains a NUL byte", lines->what, key);
 		return NULL;

@@ -22,6 +22,23 @@ int sanctum_signed__open(const unsigned char **body, size_t *body_len,
                          const char *namespace, const unsigned char *data, size_t len,
                          const char *what);
 
+#define SANCTUM_SIGNED_MAX_SIGNERS 16
+
+/**
+ * Like sanctum_signed__open for a file with one or more signature blocks (roster entries
+ * approved by several admins): every signature must verify over the same body, no key may
+ * sign twice, at most `max` signatures. Writes the keys to `signers` in file order.
+ */
+int sanctum_signed__open_all(const unsigned char **body, size_t *body_len,
+                             unsigned char (*signers)[SANCTUM_ED25519_PUBLIC_KEY_SIZE],
+                             size_t *nsigners, size_t max, const char *namespace,
+                             const unsigned char *data, size_t len, const char *what);
+
+/** Adds `signer`'s signature after the signatures of a signed file that all verify. */
+int sanctum_signed__cosign(sanctum_buf *out, const sanctum_identity *signer,
+                           const char *namespace, const unsigned char *data, size_t len,
+                           const char *what);
+
 /*
  * A tiny reader of "key value" lines for the signed text formats. Each call to
  * sanctum_lines__field takes the next line, which must start with `key` and a space,

@@ -118,7 +118,7 @@ static const sanctum_roster *roster_of(const verifier *v, const git_oid *commit)
 /* Keeps a copy of `roster` and returns its index. */
 static int keep_roster(size_t *index, verifier *v, const sanctum_roster *roster)
 {
-	sanctum_roster copy = *roster;
+	int error;
 
 	if (v->nrosters == v->rosters_cap) {
 		size_t cap = v->rosters_cap ? v->rosters_cap * 2 : 8;
@@ -128,16 +128,8 @@ static int keep_roster(size_t *index, verifier *v, const sanctum_roster *roster)
 		v->rosters = bigger;
 		v->rosters_cap = cap;
 	}
-	copy.members = malloc(roster->nmembers * sizeof(*copy.members) + 1);
-	copy.epochs = malloc(roster->nepochs * sizeof(*copy.epochs) + 1);
-	if (!copy.members || !copy.epochs) {
-		free(copy.members);
-		free(copy.epochs);
-		return sanctum_error__nomem();
-	}
-	memcpy(copy.members, roster->members, roster->nmembers * sizeof(*copy.members));
-	memcpy(copy.epochs, roster->epochs, roster->nepochs * sizeof(*copy.epochs));
-	v->rosters[v->nrosters] = copy;
+	if ((error = sanctum_roster__copy(&v->rosters[v->nrosters], roster)) < 0)
+		return error;
 	*index = v->nrosters++;
 	return 0;
 }
@@ -309,20 +301,6 @@ static void check_doc(verifier *v, const change_ctx *c, const git_diff_delta *d)
 
 /* ---- one commit ---- */
 
-static int copy_roster(sanctum_roster *out, const sanctum_roster *from)
-{
-	*out = *from;
-	out->members = malloc(from->nmembers * sizeof(*out->members) + 1);
-	out->epochs = malloc(from->nepochs * sizeof(*out->epochs) + 1);
-	if (!out->members || !out->epochs) {
-		sanctum_roster__dispose(out);
-		return sanctum_error__nomem();
-	}
-	memcpy(out->members, from->members, from->nmembers * sizeof(*out->members));
-	memcpy(out->epochs, from->epochs, from->nepochs * sizeof(*out->epochs));
-	return 0;
-}
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -361,6 +339,17 @@ static size_t apply_roster(verifier *v, const change_ctx *c, sanctum_roster *aft
 	return applied;
 }
 
+/* Whether the roster lets this reader hold epoch `number`. */
+static int reader_entitled(const verifier *v, const sanctum_roster *roster, uint64_t number)
+{
+	const sanctum_member *m;
+	sanctum_card card;
+
+	sanctum_identity_card(&card, v->reader);
+	m = sanctum_roster__member(roster, card.signing_key);
+	return m && sanctum_roster__can_read_epoch(m, number);
+}
+
 /*
  * A changed epoch file must be one the roster names and, where the reader is among its
  * recipients, hold the key the roster names, signed by an admin. Others' copies cannot
@@ -387,7 +376,10 @@ static void check_epoch(verifier *v, const change_ctx *c, const sanctum_roster *
 	error = sanctum_store__read_blob(&file, v->store, c->tree, path, SANCTUM_EPOCH_MAX_FILE);
 	if (error == 0)
 		error = sanctum_epoch__open(&key, after, number, file.ptr, file.size, v->reader);
-	if (error < 0 && error != SANCTUM_ENOMATCH)
+	if (error == SANCTUM_ENOMATCH && reader_entitled(v, after, number))
+		problem(v, git_commit_id(c->commit), path, "epoch %llu was sealed without this reader, "
+		        "whom the roster entitles to it", (unsigned long long)number);
+	else if (error < 0 && error != SANCTUM_ENOMATCH)
 		problem(v, git_commit_id(c->commit), path, "%s", sanctum_error_last()->message);
 	sanctum_age_identity_free(key);
 	sanctum_buf_dispose(&file);
@@ -412,6 +404,8 @@ static int check_changes(verifier *v, const change_ctx *c, sanctum_roster *after
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
 		const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
 
+		if (strncmp(path, "proposals/", 10) == 0)
+			continue; /* pending changes: they count only once applied to the roster */
 		if (d->status == GIT_DELTA_DELETED)
 			problem(v, id, path, strncmp(path, "docs/", 5) == 0
 			                         ? "a document file was deleted without a tombstone"
@@ -457,6 +451,48 @@ static uint64_t expected_seq(git_commit *commit)
 	return seq + 1;
 }
 
+/* Exactly group, roster/000001 and epochs/000001.age, nothing else at any depth. */
+static int founding_tree_is_exact(verifier *v, git_tree *tree)
+{
+	static const char *const paths[] = { "group", "roster/000001", "epochs/000001.age" };
+	git_tree_entry *entry = NULL;
+	int ok = git_tree_entrycount(tree) == 3;
+
+	for (size_t i = 0; ok && i < 3; i++) {
+		ok = git_tree_entry_bypath(&entry, tree, paths[i]) == 0 &&
+		     git_tree_entry_type(entry) == GIT_OBJECT_BLOB;
+		git_tree_entry_free(entry);
+		entry = NULL;
+	}
+	for (size_t i = 0; ok && i < 2; i++) {
+		git_tree *sub = NULL;
+
+		ok = git_tree_entry_bypath(&entry, tree, i ? "epochs" : "roster") == 0 &&
+		     git_tree_lookup(&sub, v->store->repo, git_tree_entry_id(entry)) == 0 &&
+		     git_tree_entrycount(sub) == 1;
+		git_tree_free(sub);
+		git_tree_entry_free(entry);
+		entry = NULL;
+	}
+	git_error_clear();
+	return ok;
+}
+
+/* The root's manifest must be the one the store pinned when it was opened. */
+static int root_has_pinned_anchor(verifier *v, git_tree *tree)
+{
+	sanctum_buf data = SANCTUM_BUF_INIT;
+	unsigned char anchor[32];
+	int ok = sanctum_store__read_blob(&data, v->store, tree, "group", 65536) == 0;
+
+	if (ok) {
+		crypto_hash_sha256(anchor, data.ptr, data.size);
+		ok = sodium_memcmp(anchor, v->store->manifest.anchor, sizeof(anchor)) == 0;
+	}
+	sanctum_buf_dispose(&data);
+	return ok;
+}
+
 static int verify_root(verifier *v, git_commit *commit, git_tree *tree)
 {
 	const git_oid *id = git_commit_id(commit);
@@ -471,9 +507,12 @@ static int verify_root(verifier *v, git_commit *commit, git_tree *tree)
 		v->stopped = 1;
 		return 0;
 	}
-	if (git_tree_entrycount(tree) != 3 || roster.seq != 1)
+	if (!founding_tree_is_exact(v, tree) || roster.seq != 1)
 		problem(v, id, NULL, "the founding commit must hold only the manifest, roster entry "
 		        "1 and epoch 1");
+	if (!root_has_pinned_anchor(v, tree))
+		problem(v, id, "group", "the group manifest is not the one this store belongs to: the "
+		        "history was replaced");
 	v->stats->roster_entries++;
 	check_commit(v, commit, &roster, 1);
 	error = keep_roster(&index, v, &roster);
@@ -501,7 +540,7 @@ static int verify_child(verifier *v, git_commit *commit, git_tree *tree)
 	check_commit(v, commit, c.before, expected_seq(commit));
 	if (git_commit_parent(&parent, commit, 0) < 0 || git_commit_tree(&c.parent_tree, parent) < 0)
 		error = sanctum_store__git_error("cannot read a parent commit");
-	else if ((error = copy_roster(&after, c.before)) == 0) {
+	else if ((error = sanctum_roster__copy(&after, c.before)) == 0) {
 		error = check_changes(v, &c, &after, &changed);
 		if (error == 0 && changed)
 			error = keep_roster(&index, v, &after);
@@ -574,7 +613,12 @@ static int open_head_keys(verifier *v)
 			error = rc;
 		else {
 			v->missing_epochs++;
-			if (rc != SANCTUM_ENOMATCH && !v->head_problem[0])
+			if (rc == SANCTUM_ENOMATCH && reader_entitled(v, &roster, number) &&
+			    !v->head_problem[0])
+				snprintf(v->head_problem, sizeof(v->head_problem),
+				         "epoch %llu is sealed without this reader, whom the roster "
+				         "entitles to it", (unsigned long long)number);
+			else if (rc != SANCTUM_ENOMATCH && !v->head_problem[0])
 				snprintf(v->head_problem, sizeof(v->head_problem), "%s",
 				         sanctum_error_last()->message);
 		}

@@ -70,7 +70,7 @@ done
 # ---- refusals: the store must not change ---------------------------------------------------
 
 head=$(git --git-dir "$STORE/.sanctum" rev-parse main)
-expect_exit 1 'only an admin of the group can add members' "a plain member cannot add" \
+expect_exit 1 'only an admin of the group can change its membership' "a plain member cannot add" \
 	as brightwater "$S" member add "$(cat "$T/outsider.card")"
 expect_exit 1 'is not a member of this group|not one' "an outsider cannot add itself" \
 	as outsider "$S" member add "$(cat "$T/outsider.card")"

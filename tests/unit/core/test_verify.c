@@ -36,6 +36,7 @@
 #include "sanctum/verify.h"
 
 #include "store_internal.h"
+#include "store_members_internal.h"
 
 #define GROUP "river-cities"
 #define MAIN_REF "refs/heads/" SANCTUM_STORE_BRANCH
@@ -584,7 +585,7 @@ static void add_member(fixture *f, const sanctum_identity *who, int admin)
 
 	opts.admin = admin;
 	sanctum_identity_card(&card, who);
-	assert_int_equal(sanctum_store_member_add(f->store, &card, &opts, f->founder), 0);
+	assert_int_equal(sanctum_store_member_add(f->store, &card, &opts, f->founder, NULL), 0);
 }
 
 /* ---- a clean store ---------------------------------------------------------------------- */
@@ -1110,6 +1111,57 @@ static git_oid other_epoch_file(fixture *f, uint64_t number)
 	return oid;
 }
 
+/* 9d. An admin adds a member but seals epoch 1 again without an existing reader (B): the
+ * roster entitles B to it, so B's verification must say so rather than call B's old
+ * documents unreadable. */
+static void test_verify__epoch_sealed_without_an_entitled_reader(void **state)
+{
+	fixture *f = *state;
+	sanctum_roster readers;
+	const sanctum_age_identity *key = NULL;
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+	sanctum_store *fresh = NULL;
+	sanctum_verify_stats stats;
+	sanctum_card b;
+	git_tree_update u[2];
+	git_oid entry, epoch, commit;
+	char hex[41];
+	int found = 0;
+
+	add_member(f, f->member, 0);
+	entry = roster_entry(f, f->stranger, 0, f->founder);
+	head_roster(f, &readers);
+	assert_int_equal(sanctum_store__head(&head, f->store), 0);
+	assert_int_equal(git_commit_tree(&tree, head), 0);
+	assert_int_equal(sanctum_store__epoch_key(&key, f->store, &readers, tree, 1, f->founder), 0);
+	/* The readers the dishonest admin seals to: everyone but B. */
+	sanctum_identity_card(&b, f->member);
+	for (size_t i = 0; i < readers.nmembers; i++)
+		if (memcmp(readers.members[i].card.signing_key, b.signing_key, sizeof(b.signing_key)) == 0)
+			readers.members[i].active = 0;
+	assert_int_equal(sanctum_store__seal_epoch(&epoch, f->store, &readers, key, 1, f->founder), 0);
+	u[0] = upsert("roster/000003", entry);
+	u[1] = upsert("epochs/000001.age", epoch);
+	commit = commit_signed(f, f->founder, u, 2);
+	git_oid_tostr(hex, sizeof(hex), &commit);
+
+	assert_int_equal(sanctum_store_open(&fresh, f->dir, 0), 0);
+	f->nseen = f->calls = 0;
+	assert_int_equal(sanctum_store_verify(&stats, fresh, f->member, on_problem, f), SANCTUM_EVERIFY);
+	for (size_t i = 0; i < f->nseen; i++)
+		found |= strcmp(f->seen[i].commit, hex) == 0 &&
+		         strcmp(f->seen[i].path, "epochs/000001.age") == 0 &&
+		         strstr(f->seen[i].message, "sealed without this reader") != NULL;
+	if (!found)
+		dump_seen(f);
+	assert_true(found);
+	sanctum_store_free(fresh);
+	sanctum_roster__dispose(&readers);
+	git_tree_free(tree);
+	git_commit_free(head);
+}
+
 /* 9. An epoch file replaced (a valid epoch 1 with a key of the writer's choosing). */
 static void test_verify__epoch_file_changed(void **state)
 {
@@ -1268,6 +1320,7 @@ int main(void)
 		VERIFY_TEST(test_verify__epoch_file_added),
 		VERIFY_TEST(test_verify__epoch_file_changed_with_a_roster_entry),
 		VERIFY_TEST(test_verify__epoch_file_not_named_by_the_roster),
+		VERIFY_TEST(test_verify__epoch_sealed_without_an_entitled_reader),
 		VERIFY_TEST(test_verify__illegal_path),
 		VERIFY_TEST(test_verify__illegal_document_paths),
 		VERIFY_TEST(test_verify__callback_stops_the_walk),
