@@ -57,6 +57,8 @@ int cmd_group(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_invite(int argc, char **argv);
+int cmd_join(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_member(int argc, char **argv);

@@ -31,6 +31,10 @@ static const cli_cmd commands[] = {
 	  CLI_CMD_STORE },
 	{ "rekey", cmd_rekey, "re-encrypt older documents to the newest epoch",
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "invite", cmd_invite, "print an invitation to the group, for a newcomer to join with",
+	  CLI_CMD_STORE },
+	{ "join", cmd_join, "join a group with an invitation: fetch and verify its store",
+	  CLI_CMD_IDENTITY },
 	{ "help", cmd_help, "show the help of sanctum or of one command", CLI_CMD_NONE },
 };
 

@@ -13,5 +13,6 @@
 #include "history.h"
 #include "members.h"
 #include "verify.h"
+#include "invite.h"
 
 #endif
