@@ -131,18 +131,45 @@ static int parse_epoch(sanctum_age_identity **out, const sanctum_roster *roster,
 	return error;
 }
 
+/*
+ * Where the reader's stanza most likely is: epoch files are sealed to the epoch's readers
+ * in roster order (sanctum_store__seal_epoch), so its place among them, as the roster
+ * says now, is a hint that makes opening cost one X25519 operation however many members
+ * the group has. A wrong hint (a file sealed before a later removal) only costs tries.
+ */
+static size_t reader_position(const sanctum_roster *roster, uint64_t number,
+                              const sanctum_identity *reader)
+{
+	sanctum_card card;
+	size_t position = 0;
+
+	sanctum_identity_card(&card, reader);
+	for (size_t i = 0; i < roster->nmembers; i++) {
+		const sanctum_member *m = &roster->members[i];
+
+		if (!sanctum_roster__can_read_epoch(m, number))
+			continue;
+		if (sodium_memcmp(m->card.signing_key, card.signing_key, sizeof(card.signing_key)) == 0)
+			return position;
+		position++;
+	}
+	return 0;
+}
+
 int sanctum_epoch__open(sanctum_age_identity **out, const sanctum_roster *roster,
                         uint64_t number, const unsigned char *file, size_t len,
                         const sanctum_identity *reader)
 {
 	const sanctum_age_identity *mine = sanctum_identity_age(reader);
+	sanctum_age_decrypt_options opts = SANCTUM_AGE_DECRYPT_OPTIONS_INIT;
 	sanctum_buf plain = SANCTUM_BUF_INIT;
 	int error;
 
 	*out = NULL;
+	opts.first_stanza = reader_position(roster, number, reader);
 	if (len > SANCTUM_EPOCH_MAX_FILE)
 		return refuse(number, "the file is too large");
-	error = sanctum_age_decrypt(&plain, &mine, 1, NULL, file, len);
+	error = sanctum_age_decrypt(&plain, &mine, 1, &opts, file, len);
 	if (error == 0)
 		error = parse_epoch(out, roster, number, plain.ptr, plain.size);
 	sanctum_buf_dispose(&plain);

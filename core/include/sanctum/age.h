@@ -210,11 +210,13 @@ typedef struct {
 	int max_work_factor;                /* for passphrases from the callback; 0: default */
 	sanctum_passphrase_fn passphrase;   /* optional */
 	void *passphrase_payload;
+	size_t first_stanza;                /* where to start trying stanzas (a hint: the rest
+	                                       are tried after it, so results do not change) */
 } sanctum_age_decrypt_options;
 
 #define SANCTUM_AGE_DECRYPT_OPTIONS_VERSION 1
 #define SANCTUM_AGE_DECRYPT_OPTIONS_INIT \
-	{ SANCTUM_AGE_DECRYPT_OPTIONS_VERSION, SANCTUM_AGE_ARMOR_AUTO, 0, NULL, NULL }
+	{ SANCTUM_AGE_DECRYPT_OPTIONS_VERSION, SANCTUM_AGE_ARMOR_AUTO, 0, NULL, NULL, 0 }
 
 typedef struct sanctum_age_decryptor sanctum_age_decryptor;
 

@@ -1529,9 +1529,44 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* The first_stanza hint changes only where the search starts: right, wrong or out of
+ * range, every identity still finds its stanza. */
+static void test_age__first_stanza_hint(void **state)
+{
+	sanctum_age_identity *ids[5] = { NULL };
+	sanctum_age_recipient *rs[5] = { NULL };
+	sanctum_buf file = SANCTUM_BUF_INIT, out = SANCTUM_BUF_INIT;
+	static const size_t hints[] = { 0, 1, 3, 4, 5, 1000 };
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(sanctum_age_identity_generate(&ids[i]), 0);
+		assert_int_equal(sanctum_age_identity_to_recipient(&rs[i], ids[i]), 0);
+	}
+	assert_int_equal(sanctum_age_encrypt(&file, (const sanctum_age_recipient *const *)rs, 5, 0,
+	                                     "hint", 4), 0);
+	for (int i = 0; i < 5; i++)
+		for (size_t h = 0; h < sizeof(hints) / sizeof(hints[0]); h++) {
+			sanctum_age_decrypt_options opts = SANCTUM_AGE_DECRYPT_OPTIONS_INIT;
+			const sanctum_age_identity *one[1] = { ids[i] };
+
+			opts.first_stanza = hints[h];
+			assert_int_equal(sanctum_age_decrypt(&out, one, 1, &opts, file.ptr, file.size), 0);
+			assert_int_equal(out.size, 4);
+			assert_memory_equal(out.ptr, "hint", 4);
+		}
+	for (int i = 0; i < 5; i++) {
+		sanctum_age_recipient_free(rs[i]);
+		sanctum_age_identity_free(ids[i]);
+	}
+	sanctum_buf_dispose(&file);
+	sanctum_buf_dispose(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_age__first_stanza_hint),
 		cmocka_unit_test(test_age__size_twins),
 		cmocka_unit_test(test_age__keygen_roundtrip),
 		cmocka_unit_test(test_age__raw_keys_match_bech32),
