@@ -66,6 +66,8 @@ void sanctum_store_free(sanctum_store *store)
 	if (!store)
 		return;
 	sanctum_store__unlock(store);
+	if (store->has_roster_cache)
+		sanctum_roster__dispose(&store->roster_cache);
 	for (size_t i = 0; i < store->nepoch_keys; i++)
 		sanctum_age_identity_free(store->epoch_keys[i]);
 	free(store->epoch_keys);
@@ -131,39 +133,92 @@ int sanctum_store__read_blob(sanctum_buf *out, sanctum_store *store, git_tree *t
 	return error;
 }
 
+/* The ids of the `group` blob and the `roster` tree of `tree`: what a roster depends on. */
+static int roster_inputs(git_oid *group, git_oid *roster_tree, git_tree *tree)
+{
+	const git_tree_entry *g = git_tree_entry_byname(tree, "group");
+	const git_tree_entry *r = git_tree_entry_byname(tree, "roster");
+
+	if (!g || !r || git_tree_entry_type(r) != GIT_OBJECT_TREE)
+		return sanctum_error__set(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_INVALID,
+		                          "the store has no group manifest or no roster");
+	*group = *git_tree_entry_id(g);
+	*roster_tree = *git_tree_entry_id(r);
+	return 0;
+}
+
+/* Replays every entry of the `roster` tree, looked up once, in order. */
+static int replay_roster(sanctum_roster *out, sanctum_store *store, const git_oid *roster_tree)
+{
+	git_tree *entries = NULL;
+	char name[7];
+	int error = 0;
+
+	if (git_tree_lookup(&entries, store->repo, roster_tree) < 0)
+		return sanctum_store__git_error("cannot read the roster");
+	for (uint64_t seq = 1; error == 0; seq++) {
+		const git_tree_entry *entry;
+		git_blob *blob = NULL;
+
+		sanctum_roster__entry_name(name, seq);
+		if (!(entry = git_tree_entry_byname(entries, name))) {
+			if (seq == 1)
+				error = sanctum_error__set(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_INVALID,
+				                           "the roster has no first entry");
+			break;
+		}
+		if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB ||
+		    git_blob_lookup(&blob, store->repo, git_tree_entry_id(entry)) < 0)
+			error = sanctum_error__set(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_INVALID,
+			                           "roster entry %s cannot be read", name);
+		else if ((size_t)git_blob_rawsize(blob) > SANCTUM_ROSTER_MAX_ENTRY)
+			error = sanctum_error__set(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_INVALID,
+			                           "roster entry %s is too large", name);
+		else
+			error = sanctum_roster__apply(out, git_blob_rawcontent(blob),
+			                              (size_t)git_blob_rawsize(blob));
+		git_blob_free(blob);
+	}
+	git_tree_free(entries);
+	return error;
+}
+
+/*
+ * A roster is a pure function of the `group` blob and the `roster` tree, both named by
+ * their content, so the one verified last is kept in the handle and reused while they do
+ * not change: replaying and verifying every entry again would make each read cost as
+ * much as the roster is long.
+ */
 int sanctum_store__load_roster(sanctum_roster *out, sanctum_store *store, git_tree *tree)
 {
 	sanctum_buf data = SANCTUM_BUF_INIT;
 	sanctum_manifest manifest;
-	char path[32], name[7];
+	git_oid group, roster_tree;
 	int error;
 
 	memset(out, 0, sizeof(*out));
-	if ((error = sanctum_store__read_blob(&data, store, tree, "group", 65536)) < 0 ||
-	    (error = sanctum_manifest__parse(&manifest, data.ptr, data.size)) < 0) {
-		sanctum_buf_dispose(&data);
+	if ((error = roster_inputs(&group, &roster_tree, tree)) < 0)
 		return error;
-	}
-	sanctum_roster__init(out, &manifest);
-	for (uint64_t seq = 1;; seq++) {
-		sanctum_roster__entry_name(name, seq);
-		snprintf(path, sizeof(path), "roster/%s", name);
-		error = sanctum_store__read_blob(&data, store, tree, path, SANCTUM_ROSTER_MAX_ENTRY);
-		if (error == SANCTUM_ENOTFOUND && seq > 1) {
-			error = 0;
-			break;
-		}
-		if (error == 0)
-			error = sanctum_roster__apply(out, data.ptr, data.size);
-		if (error < 0)
-			break;
+	if (store->has_roster_cache && git_oid_equal(&group, &store->roster_cache_group) &&
+	    git_oid_equal(&roster_tree, &store->roster_cache_tree))
+		return sanctum_roster__copy(out, &store->roster_cache);
+	if ((error = sanctum_store__read_blob(&data, store, tree, "group", 65536)) == 0 &&
+	    (error = sanctum_manifest__parse(&manifest, data.ptr, data.size)) == 0) {
+		sanctum_roster__init(out, &manifest);
+		error = replay_roster(out, store, &roster_tree);
 	}
 	sanctum_buf_dispose(&data);
-	if (error < 0)
+	if (error < 0) {
 		sanctum_roster__dispose(out);
-	else
-		sanctum_error_clear();
-	return error;
+		return error;
+	}
+	sanctum_error_clear();
+	if (store->has_roster_cache)
+		sanctum_roster__dispose(&store->roster_cache);
+	store->has_roster_cache = sanctum_roster__copy(&store->roster_cache, out) == 0;
+	store->roster_cache_group = group;
+	store->roster_cache_tree = roster_tree;
+	return 0;
 }
 
 /* ---- local state and the lock ---- */

@@ -25,6 +25,10 @@ struct sanctum_store {
 	sanctum_age_identity **epoch_keys; /* epochs opened this session, by number - 1 */
 	size_t nepoch_keys;
 	unsigned char epoch_reader[SANCTUM_ED25519_PUBLIC_KEY_SIZE]; /* who opened them */
+	sanctum_roster roster_cache;  /* the last roster replayed and verified, for the tree */
+	git_oid roster_cache_group;   /* whose `group` blob and `roster` tree are these */
+	git_oid roster_cache_tree;
+	int has_roster_cache;
 };
 
 /** A store struct for `path` with nothing opened, or NULL when out of memory. */
