@@ -211,9 +211,11 @@ if [ "$(id -u)" -ne 0 ]; then
 else
 	# root ignores permissions: pack every object, then put a plain file where each
 	# loose-object folder would go, so no new object can be written but all can be read.
-	$RO_GIT repack -a -d -q && $RO_GIT prune-packed
-	# prune-packed leaves the emptied folders; every one must become a file, or the first
-	# write would fail at whichever object happens to land in a folder still there.
+	# Earlier checks left unreachable objects (forged commits), which repack does not
+	# pack: prune them, so that every loose-object folder empties. prune-packed leaves the
+	# emptied folders; every one must become a file, or a write would succeed whenever
+	# its random object id landed in a folder still there.
+	$RO_GIT repack -a -d -q && $RO_GIT prune --expire=now && $RO_GIT prune-packed
 	find "$T/ro/.sanctum/objects" -mindepth 1 -maxdepth 1 -type d -name '??' -empty \
 		-exec rmdir {} +
 	for a in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
@@ -222,6 +224,8 @@ else
 		done
 	done
 	how="an objects folder that takes no new object"
+	check "no loose-object folder is left to write into" \
+		test -z "$(find "$T/ro/.sanctum/objects" -mindepth 1 -maxdepth 1 -type d -name '??')"
 fi
 expect_exit 1 "^sanctum add: cannot add to the store: cannot write a document into the store: " \
 	"add into $how fails" "$S" -C "$T/ro" add "$T/hotline.md"
