@@ -8,6 +8,7 @@
 #include "errors_internal.h"
 #include "sanctum/verify.h"
 #include "signed_file.h"
+#include "tree_changes.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -391,17 +392,17 @@ static int check_changes(verifier *v, const change_ctx *c, sanctum_roster *after
 	const git_oid *id = git_commit_id(c->commit);
 	const char **roster_paths = NULL, **epoch_paths = NULL;
 	size_t nroster = 0, nepochs = 0;
-	git_diff *diff = NULL;
+	sanctum_tree_changes diff;
 	int error = 0;
 
-	if (git_diff_tree_to_tree(&diff, v->store->repo, c->parent_tree, c->tree, NULL) < 0)
-		return sanctum_store__git_error("cannot compare a commit with its parent");
-	roster_paths = calloc(git_diff_num_deltas(diff) + 1, sizeof(*roster_paths));
-	epoch_paths = calloc(git_diff_num_deltas(diff) + 1, sizeof(*epoch_paths));
+	if ((error = sanctum_tree__changes(&diff, v->store->repo, c->parent_tree, c->tree)) < 0)
+		return error;
+	roster_paths = calloc(diff.count + 1, sizeof(*roster_paths));
+	epoch_paths = calloc(diff.count + 1, sizeof(*epoch_paths));
 	if (!roster_paths || !epoch_paths)
 		error = sanctum_error__nomem();
-	for (size_t i = 0; !error && !v->stopped && i < git_diff_num_deltas(diff); i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
+	for (size_t i = 0; !error && !v->stopped && i < diff.count; i++) {
+		const git_diff_delta *d = &diff.items[i];
 		const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
 
 		if (strncmp(path, "proposals/", 10) == 0)
@@ -431,7 +432,7 @@ static int check_changes(verifier *v, const change_ctx *c, sanctum_roster *after
 		check_epoch(v, c, after, epoch_paths[i]);
 	free(roster_paths);
 	free(epoch_paths);
-	git_diff_free(diff);
+	sanctum_tree__changes_dispose(&diff);
 	return error;
 }
 
