@@ -615,7 +615,6 @@ static int record_remotes(sanctum_store *store, const sanctum_invite *invite)
 static int make_store_dir(sanctum_store **out, const char *dir, int *made_dir)
 {
 	char resolved[PATH_MAX];
-	sanctum_store *store;
 	int error;
 
 	*out = NULL;
@@ -626,22 +625,8 @@ static int make_store_dir(sanctum_store **out, const char *dir, int *made_dir)
 		error = sanctum_error__os("cannot resolve '%s'", dir);
 		goto fail;
 	}
-	if (!(store = sanctum_store__alloc(resolved))) {
-		error = sanctum_error__nomem();
+	if ((error = sanctum_store__claim(out, resolved)) < 0)
 		goto fail;
-	}
-	/* As init does: making .sanctum ourselves proves nobody else has. */
-	if (mkdir(store->git_dir, 0700) != 0) {
-		error = errno == EEXIST
-		                ? sanctum_error__set(SANCTUM_EEXISTS, SANCTUM_ERRCLASS_INVALID,
-		                                     "'%s' already holds a sanctum store (or a "
-		                                     "folder named %s)", resolved,
-		                                     SANCTUM_STORE_DIRNAME)
-		                : sanctum_error__os("cannot create '%s'", store->git_dir);
-		sanctum_store_free(store);
-		goto fail;
-	}
-	*out = store;
 	return 0;
 fail:
 	if (*made_dir)

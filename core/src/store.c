@@ -61,6 +61,30 @@ sanctum_store *sanctum_store__alloc(const char *path)
 	return store;
 }
 
+int sanctum_store__claim(sanctum_store **out, const char *path)
+{
+	sanctum_store *store;
+	int error;
+
+	*out = NULL;
+	if (!(store = sanctum_store__alloc(path)))
+		return sanctum_error__nomem();
+	/* Making .sanctum ourselves is the test that nobody else has: a folder we did not
+	 * create is never taken over, and never removed when init or join fails. */
+	if (mkdir(store->git_dir, 0700) != 0) {
+		error = errno == EEXIST
+		                ? sanctum_error__set(SANCTUM_EEXISTS, SANCTUM_ERRCLASS_INVALID,
+		                                     "'%s' already holds a sanctum store (or a "
+		                                     "folder named %s)", path,
+		                                     SANCTUM_STORE_DIRNAME)
+		                : sanctum_error__os("cannot create '%s'", store->git_dir);
+		sanctum_store_free(store);
+		return error;
+	}
+	*out = store;
+	return 0;
+}
+
 void sanctum_store_free(sanctum_store *store)
 {
 	if (!store)

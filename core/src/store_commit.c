@@ -272,20 +272,8 @@ int sanctum_store_init(sanctum_store **out, const char *dir, const char *group_n
 		return sanctum_error__os("cannot create '%s'", dir);
 	if (!realpath(dir, resolved))
 		return sanctum_error__os("cannot resolve '%s'", dir);
-	if (!(store = sanctum_store__alloc(resolved)))
-		return sanctum_error__nomem();
-	/* Making .sanctum ourselves is the test that nobody else has: a folder we did not
-	 * create is never taken over, and never removed below. */
-	if (mkdir(store->git_dir, 0700) != 0) {
-		error = errno == EEXIST
-		                ? sanctum_error__set(SANCTUM_EEXISTS, SANCTUM_ERRCLASS_INVALID,
-		                                     "'%s' already holds a sanctum store (or a "
-		                                     "folder named %s)", resolved,
-		                                     SANCTUM_STORE_DIRNAME)
-		                : sanctum_error__os("cannot create '%s'", store->git_dir);
-		sanctum_store_free(store);
+	if ((error = sanctum_store__claim(&store, resolved)) < 0)
 		return error;
-	}
 	error = sanctum_store__create_repository(store);
 	if (error == 0)
 		error = sanctum_store__lock(store);

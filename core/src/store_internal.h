@@ -34,6 +34,12 @@ struct sanctum_store {
 /** A store struct for `path` with nothing opened, or NULL when out of memory. */
 sanctum_store *sanctum_store__alloc(const char *path);
 
+/**
+ * Allocates a store for `path` and creates its .sanctum folder, which must not exist
+ * (SANCTUM_EEXISTS): init and join build a new store in it.
+ */
+int sanctum_store__claim(sanctum_store **out, const char *path);
+
 /** Whether `dir` holds a store (a .sanctum repository). */
 int sanctum_store__exists(const char *dir);
 
