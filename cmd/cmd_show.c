@@ -53,6 +53,10 @@ static void print_meta(const sanctum_doc *doc)
 	if (doc->has_parent)
 		sodium_bin2hex(hex, sizeof(hex), doc->parent, sizeof(doc->parent));
 	printf("parent %s\n", doc->has_parent ? hex : "none");
+	if (doc->has_merged) {
+		sodium_bin2hex(hex, sizeof(hex), doc->merged, sizeof(doc->merged));
+		printf("merged %s\n", hex);
+	}
 	printf("author %s\n", doc->author);
 	cli_format_time(when, doc->time, CLI_TIME_ISO);
 	printf("time %s\n", when);

@@ -9,8 +9,9 @@
  *
  * Opening trusts nothing: it finds the signature block, verifies it over the rest, and
  * only then reads the header for meaning. Every field must appear exactly once (tags zero
- * or more times) in the fixed order, every value has one spelling, and the padding must be
- * zero bytes of exactly the PADME length, so one revision has one plaintext.
+ * or more times, `merged` at most once) in the fixed order, every value has one spelling,
+ * and the padding must be zero bytes of exactly the PADME length, so one revision has one
+ * plaintext.
  */
 #include "sanctum/doc.h"
 
@@ -51,13 +52,22 @@
 #define SIGNATURE_BLOCK_SIZE (sizeof(SIG_BEGIN) + SSHSIG_B64 + \
                               (SSHSIG_B64 + SSHSIG_COLUMNS - 1) / SSHSIG_COLUMNS + sizeof(SIG_END))
 
-/* The header fields in their order. Only `tag` may repeat, and it may also be absent. */
-enum field { F_ID, F_REV, F_PARENT, F_AUTHOR, F_TIME, F_TYPE, F_TITLE, F_TAG, F_SIZE, F_STATE,
-             F_COUNT };
+/*
+ * The header fields in their order. Only `tag` may repeat, and it may also be absent;
+ * `merged` appears at most once, and only in a merge revision.
+ */
+enum field { F_ID, F_REV, F_PARENT, F_MERGED, F_AUTHOR, F_TIME, F_TYPE, F_TITLE, F_TAG, F_SIZE,
+             F_STATE, F_COUNT };
 
 static const char *const field_names[F_COUNT] = {
-	"id", "rev", "parent", "author", "time", "type", "title", "tag", "size", "state"
+	"id", "rev", "parent", "merged", "author", "time", "type", "title", "tag", "size", "state"
 };
+
+/* Whether a header may lack the field: the others must each appear exactly once. */
+static int is_optional(int f)
+{
+	return f == F_TAG || f == F_MERGED;
+}
 
 /* ---- reporting ---- */
 
@@ -472,6 +482,11 @@ static int check_for_seal(const sanctum_doc *doc)
 		return set_error("rev", "must be 1 or more");
 	if (!doc->has_parent != (doc->rev == 1))
 		return set_error("parent", "must be present exactly when 'rev' is above 1");
+	if (doc->has_merged && !doc->has_parent)
+		return set_error("merged", "needs a 'parent': a merge has two");
+	if (doc->has_merged && memcmp(doc->parent, doc->merged, SANCTUM_DOC_HASH_SIZE) >= 0)
+		return set_error("merged",
+		                 "must sort after 'parent' (the smaller hash comes first)");
 	if (doc->time < 0)
 		return set_error("time", "is before 1970");
 	if (!doc->type)
@@ -537,8 +552,14 @@ static int put_unpadded(sanctum_buf *out, const sanctum_doc *doc, const char *au
 		sodium_bin2hex(hex, sizeof(hex), doc->parent, SANCTUM_DOC_HASH_SIZE);
 	else
 		snprintf(hex, sizeof(hex), "none");
-	if ((error = put_field(out, "parent", hex)) < 0 ||
-	    (error = put_field(out, "author", author)) < 0)
+	if ((error = put_field(out, "parent", hex)) < 0)
+		return error;
+	if (doc->has_merged) {
+		sodium_bin2hex(hex, sizeof(hex), doc->merged, SANCTUM_DOC_HASH_SIZE);
+		if ((error = put_field(out, "merged", hex)) < 0)
+			return error;
+	}
+	if ((error = put_field(out, "author", author)) < 0)
 		return error;
 	snprintf(number, sizeof(number), "%" PRId64, doc->time);
 	if ((error = put_field(out, "time", number)) < 0 ||
@@ -680,6 +701,19 @@ static int parse_value(reader *r, sanctum_doc *doc, int f, const unsigned char *
 			return bad(r, SANCTUM_DOC_BAD_FORMAT, "parent",
 			           "must be 'none' exactly when 'rev' is 1");
 		return 0;
+	case F_MERGED:
+		/* The second parent of a three-way merge; ordered so a merge has one spelling. */
+		if (!doc->has_parent)
+			return bad(r, SANCTUM_DOC_BAD_FORMAT, "merged",
+			           "is only allowed when 'parent' is not 'none'");
+		if (parse_hex(doc->merged, SANCTUM_DOC_HASH_SIZE, v, n) < 0)
+			return bad(r, SANCTUM_DOC_BAD_FORMAT, "merged",
+			           "is not 64 lowercase hex digits");
+		if (memcmp(doc->parent, doc->merged, SANCTUM_DOC_HASH_SIZE) >= 0)
+			return bad(r, SANCTUM_DOC_BAD_FORMAT, "merged",
+			           "must sort after 'parent' (the smaller hash comes first)");
+		doc->has_merged = 1;
+		return 0;
 	case F_AUTHOR:
 		if (!is_fingerprint(v, n))
 			return bad(r, SANCTUM_DOC_BAD_FORMAT, "author",
@@ -736,11 +770,11 @@ static int parse_value(reader *r, sanctum_doc *doc, int f, const unsigned char *
 	}
 }
 
-/* The fields from `from` up to `to` were skipped: fine only if they were all tags. */
+/* The fields from `from` up to `to` were skipped: fine only if they were all optional. */
 static int check_present(reader *r, int from, int to)
 {
 	for (int f = from; f < to; f++)
-		if (f != F_TAG)
+		if (!is_optional(f))
 			return refuse(r->problem, SANCTUM_DOC_MISSING_FIELD, SANCTUM_EINVALID,
 			              "document field '%s' is missing", field_names[f]);
 	return 0;

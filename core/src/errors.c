@@ -31,6 +31,16 @@ static SANCTUM_PRINTF(3, 0) int record(int code, sanctum_error_class klass, cons
 	return code;
 }
 
+int sanctum_error_set(int code, sanctum_error_class klass, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	record(code, klass, fmt, ap, NULL);
+	va_end(ap);
+	return code;
+}
+
 int sanctum_error__set(int code, sanctum_error_class klass, const char *fmt, ...)
 {
 	va_list ap;
@@ -129,6 +139,7 @@ const char *sanctum_error_name(int code)
 	case SANCTUM_EWORKFACTOR: return "scrypt work factor too high";
 	case SANCTUM_ETRAILING: return "trailing data after age payload";
 	case SANCTUM_ENOMEM: return "out of memory";
+	case SANCTUM_ENETWORK: return "network failure";
 	default: return "unknown error";
 	}
 }

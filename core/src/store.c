@@ -85,10 +85,49 @@ int sanctum_store__claim(sanctum_store **out, const char *path)
 	return 0;
 }
 
+int sanctum_store_head(char out[41], sanctum_store *store)
+{
+	git_oid oid;
+	int rc = git_reference_name_to_id(&oid, store->repo, "refs/heads/" SANCTUM_STORE_BRANCH);
+
+	out[0] = '\0';
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		return sanctum_error__set(SANCTUM_ENOTFOUND, SANCTUM_ERRCLASS_GIT,
+		                          "the store has no commit yet");
+	}
+	if (rc < 0)
+		return sanctum_store__git_error("cannot read main");
+	git_oid_tostr(out, 41, &oid);
+	return 0;
+}
+
+int sanctum_store_contains(sanctum_store *store, const char *hex)
+{
+	git_oid want, head;
+	int rc;
+
+	if (!hex || strlen(hex) != 40 || git_oid_fromstr(&want, hex) < 0) {
+		git_error_clear();
+		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
+		                          "not a commit id: 40 hex digits expected");
+	}
+	if (git_reference_name_to_id(&head, store->repo, "refs/heads/" SANCTUM_STORE_BRANCH) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_oid_equal(&want, &head))
+		return 1;
+	rc = git_graph_descendant_of(store->repo, &head, &want);
+	git_error_clear();
+	return rc == 1;
+}
+
 void sanctum_store_free(sanctum_store *store)
 {
 	if (!store)
 		return;
+	store->lock_depth = 1; /* whatever is still nested, the handle goes */
 	sanctum_store__unlock(store);
 	if (store->has_roster_cache)
 		sanctum_roster__dispose(&store->roster_cache);
@@ -263,8 +302,10 @@ int sanctum_store__lock(sanctum_store *store)
 	char *path;
 	int fd;
 
-	if (store->lock_fd >= 0)
+	if (store->lock_fd >= 0) {
+		store->lock_depth++;
 		return 0;
+	}
 	if (!(path = sanctum_store__local_path(store, "lock")))
 		return sanctum_error__os("cannot create the store's local folder");
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -282,14 +323,16 @@ int sanctum_store__lock(sanctum_store *store)
 		return sanctum_error__os("cannot lock the store");
 	}
 	store->lock_fd = fd;
+	store->lock_depth = 1;
 	return 0;
 }
 
 void sanctum_store__unlock(sanctum_store *store)
 {
-	if (store->lock_fd >= 0) {
+	if (store->lock_fd >= 0 && --store->lock_depth <= 0) {
 		close(store->lock_fd);
 		store->lock_fd = -1;
+		store->lock_depth = 0;
 	}
 }
 

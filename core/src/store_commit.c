@@ -87,20 +87,19 @@ static int author_signature(git_signature **out, const sanctum_identity *author)
 }
 
 /* Builds, signs and writes the commit object; does not move any ref. */
-static int write_signed_commit(git_oid *out, sanctum_store *store, git_commit *parent,
-                               git_tree *tree, const sanctum_identity *author,
-                               const char *message)
+static int write_signed_commit(git_oid *out, sanctum_store *store, const git_commit **parents,
+                               size_t nparents, git_tree *tree,
+                               const sanctum_identity *author, const char *message)
 {
 	git_buf content = GIT_BUF_INIT;
 	git_signature *who = NULL;
 	sanctum_buf signature = SANCTUM_BUF_INIT;
-	const git_commit *parents[1] = { parent };
 	int error;
 
 	if ((error = author_signature(&who, author)) < 0)
 		return error;
 	if (git_commit_create_buffer(&content, store->repo, who, who, NULL, message, tree,
-	                             parent ? 1 : 0, parents) < 0)
+	                             nparents, parents) < 0)
 		error = sanctum_store__git_error("cannot build the commit");
 	if (error == 0)
 		error = sanctum_identity_sign(&signature, author, GIT_NAMESPACE, content.ptr,
@@ -152,10 +151,31 @@ int sanctum_store__commit(git_oid *out, sanctum_store *store, git_commit *parent
 	         (unsigned long long)seq);
 	if ((error = updated_tree(&tree, store, parent, updates, nupdates)) < 0)
 		return error;
-	error = write_signed_commit(out, store, parent, tree, author, message);
+	{
+		const git_commit *parents[1] = { parent };
+		error = write_signed_commit(out, store, parents, parent ? 1 : 0, tree, author,
+		                            message);
+	}
 	if (error == 0)
 		error = move_main(store, out, parent);
 	git_tree_free(tree);
+	return error;
+}
+
+int sanctum_store__commit_merge(git_oid *out, sanctum_store *store, git_commit *ours,
+                                git_commit *theirs, git_tree *tree,
+                                const sanctum_identity *author, const char *summary)
+{
+	uint64_t a = sanctum_store__commit_seq(ours), b = sanctum_store__commit_seq(theirs);
+	const git_commit *parents[2] = { ours, theirs };
+	char message[512];
+	int error;
+
+	snprintf(message, sizeof(message), "%s\n\n" BRANCH_TRAILER "Sanctum-Seq: %llu\n", summary,
+	         (unsigned long long)((a > b ? a : b) + 1));
+	error = write_signed_commit(out, store, parents, 2, tree, author, message);
+	if (error == 0)
+		error = move_main(store, out, ours);
 	return error;
 }
 

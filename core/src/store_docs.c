@@ -12,10 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-static int write_revision(git_oid *out, sanctum_store *store, const sanctum_snapshot *s,
-                          sanctum_doc *doc, const sanctum_identity *author)
+int sanctum_store__write_revision(git_oid *out, sanctum_store *store,
+                                  const sanctum_roster *roster, sanctum_doc *doc,
+                                  const sanctum_identity *author)
 {
-	const sanctum_epoch_info *epoch = sanctum_roster__current_epoch(&s->roster);
+	const sanctum_epoch_info *epoch = sanctum_roster__current_epoch(roster);
 	sanctum_buf plain = SANCTUM_BUF_INIT, sealed = SANCTUM_BUF_INIT;
 	sanctum_age_recipient *recipient = NULL;
 	const sanctum_age_recipient *recipients[1];
@@ -94,7 +95,7 @@ int sanctum_store_add(sanctum_store *store, unsigned char (*ids)[SANCTUM_DOC_ID_
 		doc.rev = 1;
 		error = fill_doc(&doc, &docs[i]);
 		if (error == 0)
-			error = write_revision(&blob, store, &s, &doc, author);
+			error = sanctum_store__write_revision(&blob, store, &s.roster, &doc, author);
 		if (error == 0) {
 			memcpy(ids[i], doc.id, SANCTUM_DOC_ID_SIZE);
 			sanctum_store__doc_path(paths[i], doc.id);
@@ -189,7 +190,7 @@ static int change_doc(sanctum_store *store, const unsigned char id[SANCTUM_DOC_I
 		error = fill_doc(&next, &merged);
 	}
 	if (error == 0)
-		error = write_revision(&blob, store, &s, &next, author);
+		error = sanctum_store__write_revision(&blob, store, &s.roster, &next, author);
 	if (error == 0) {
 		sanctum_store__doc_path(path, id);
 		set_update(&update, &blob, path);

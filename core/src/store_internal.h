@@ -22,6 +22,7 @@ struct sanctum_store {
 	git_repository *repo;
 	sanctum_manifest manifest;
 	int lock_fd;                  /* -1 unless locked */
+	int lock_depth;               /* nested sanctum_store__lock calls holding it */
 	sanctum_age_identity **epoch_keys; /* epochs opened this session, by number - 1 */
 	size_t nepoch_keys;
 	unsigned char epoch_reader[SANCTUM_ED25519_PUBLIC_KEY_SIZE]; /* who opened them */
@@ -71,7 +72,11 @@ int sanctum_store__read_blob(sanctum_buf *out, sanctum_store *store, git_tree *t
 /** Replays `group` and roster/ of `tree` into `out` (initialised here). */
 int sanctum_store__load_roster(sanctum_roster *out, sanctum_store *store, git_tree *tree);
 
-/** Takes the store's lock (SANCTUM_ELOCKED when another process holds it). */
+/**
+ * Takes the store's lock (SANCTUM_ELOCKED when another process holds it). Nested calls
+ * on one handle count: a sync holds it across the commits it makes; each lock call needs
+ * its unlock.
+ */
 int sanctum_store__lock(sanctum_store *store);
 void sanctum_store__unlock(sanctum_store *store);
 
@@ -86,6 +91,15 @@ char *sanctum_store__local_path(sanctum_store *store, const char *name);
 int sanctum_store__commit(git_oid *out, sanctum_store *store, git_commit *parent,
                           const git_tree_update *updates, size_t nupdates,
                           const sanctum_identity *author, const char *summary);
+
+/**
+ * Makes a signed merge commit of `tree` with parents `ours` (main's head) and `theirs`,
+ * its sequence number one more than the larger of theirs, and moves main from `ours`
+ * to it (compare and swap). On failure main is unchanged.
+ */
+int sanctum_store__commit_merge(git_oid *out, sanctum_store *store, git_commit *ours,
+                                git_commit *theirs, git_tree *tree,
+                                const sanctum_identity *author, const char *summary);
 
 /** The Sanctum-Seq trailer of a commit, or 0 when it has none. */
 uint64_t sanctum_store__commit_seq(const git_commit *commit);
@@ -132,5 +146,13 @@ void sanctum_store__snapshot_dispose(sanctum_snapshot *s);
 
 /** The path "docs/xx/<hex id>.age" of a document (48 bytes of room). */
 void sanctum_store__doc_path(char out[48], const unsigned char id[SANCTUM_DOC_ID_SIZE]);
+
+/**
+ * Seals `doc` as `author` (its time set to now; seal sets its hash), encrypts it to the
+ * newest epoch of `roster` and writes it as a blob, whose id goes to `out`. Moves no ref.
+ */
+int sanctum_store__write_revision(git_oid *out, sanctum_store *store,
+                                  const sanctum_roster *roster, sanctum_doc *doc,
+                                  const sanctum_identity *author);
 
 #endif

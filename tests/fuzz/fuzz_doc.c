@@ -18,6 +18,7 @@
  * A useful seed is a mode byte of 4 followed by a valid signed part, for example
  *     printf '\004sanctum-doc v1\nid 00112233445566778899aabbccddeeff\nrev 1\n'\
  *     'parent none\nauthor @A\ntime 0\ntype text/plain\ntitle t\nsize 1\nstate live\n\nx'
+ * and for a merge revision, `rev 2`, a `parent` and a larger `merged` hash after it.
  */
 #include "sanctum/sanctum.h"
 
@@ -115,6 +116,8 @@ static void check_opened(const sanctum_doc *doc, const unsigned char *plain, siz
 	char fp[SANCTUM_FINGERPRINT_SIZE];
 
 	if (!doc->title || !doc->type || doc->rev == 0 || doc->has_parent != (doc->rev > 1) ||
+	    (doc->has_merged && (!doc->has_parent ||
+	                         memcmp(doc->parent, doc->merged, sizeof(doc->parent)) >= 0)) ||
 	    doc->time < 0 || doc->ntags > SANCTUM_DOC_MAX_TAGS ||
 	    doc->body.size > SANCTUM_DOC_MAX_BODY || (doc->deleted && doc->body.size) ||
 	    strlen(doc->title) > SANCTUM_DOC_MAX_TITLE || strlen(doc->type) > SANCTUM_DOC_MAX_TYPE)
@@ -134,6 +137,8 @@ static void check_opened(const sanctum_doc *doc, const unsigned char *plain, siz
 	copy.rev = doc->rev;
 	copy.has_parent = doc->has_parent;
 	memcpy(copy.parent, doc->parent, sizeof(copy.parent));
+	copy.has_merged = doc->has_merged;
+	memcpy(copy.merged, doc->merged, sizeof(copy.merged));
 	copy.time = doc->time;
 	copy.deleted = doc->deleted;
 	if (sanctum_doc_set_title(&copy, doc->title) < 0 ||

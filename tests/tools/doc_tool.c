@@ -14,6 +14,7 @@
  *         --id HEX       the document id (default: a fresh one)
  *         --rev N        the revision (default 1)
  *         --parent HEX   the hash of the revision it replaces (needed when --rev > 1)
+ *         --merged HEX   a merge revision's second parent (sorts after --parent)
  *         --deleted      a tombstone (BODY_FILE must be empty)
  *     doc_tool open FILE [--id HEX]                 verifies a sealed plaintext and prints
  *                                                   its header fields and hash; the body
@@ -38,7 +39,8 @@ static int usage(void)
 	        "       doc_tool pubkey IDENTITY_FILE\n"
 	        "       doc_tool fingerprint IDENTITY_FILE\n"
 	        "       doc_tool seal IDENTITY_FILE BODY_FILE [--title T] [--tag X]... [--type T]\n"
-	        "                [--time N] [--id HEX] [--rev N] [--parent HEX] [--deleted]\n"
+	        "                [--time N] [--id HEX] [--rev N] [--parent HEX] [--merged HEX]\n"
+	        "                [--deleted]\n"
 	        "       doc_tool open FILE [--id HEX]\n");
 	return 2;
 }
@@ -159,14 +161,15 @@ bad:
 	return 2;
 }
 
-static int parse_hash(unsigned char out[SANCTUM_DOC_HASH_SIZE], const char *hex)
+static int parse_hash(unsigned char out[SANCTUM_DOC_HASH_SIZE], const char *hex,
+                      const char *option)
 {
 	size_t len = 0;
 
 	if (strlen(hex) != 2 * SANCTUM_DOC_HASH_SIZE ||
 	    sodium_hex2bin(out, SANCTUM_DOC_HASH_SIZE, hex, strlen(hex), NULL, &len, NULL) != 0 ||
 	    len != SANCTUM_DOC_HASH_SIZE) {
-		fprintf(stderr, "doc_tool: --parent needs 64 hex digits\n");
+		fprintf(stderr, "doc_tool: %s needs 64 hex digits\n", option);
 		return 2;
 	}
 	return 0;
@@ -210,9 +213,13 @@ static int seal_options(sanctum_doc *doc, int argc, char **argv)
 			if (sanctum_doc_id_from_hex(doc->id, val) < 0)
 				return refused("--id");
 		} else if (strcmp(opt, "--parent") == 0) {
-			if ((rc = parse_hash(doc->parent, val)) != 0)
+			if ((rc = parse_hash(doc->parent, val, opt)) != 0)
 				return rc;
 			doc->has_parent = 1;
+		} else if (strcmp(opt, "--merged") == 0) {
+			if ((rc = parse_hash(doc->merged, val, opt)) != 0)
+				return rc;
+			doc->has_merged = 1;
 		} else {
 			return usage();
 		}
@@ -281,8 +288,13 @@ static int cmd_open(const char *path, const char *id_hex)
 	printf("id %s\nrev %" PRIu64 "\n", hex, doc.rev);
 	if (doc.has_parent)
 		sodium_bin2hex(hex, sizeof(hex), doc.parent, sizeof(doc.parent));
-	printf("parent %s\nauthor %s\ntime %" PRId64 "\ntype %s\ntitle %s\n",
-	       doc.has_parent ? hex : "none", doc.author, doc.time, doc.type, doc.title);
+	printf("parent %s\n", doc.has_parent ? hex : "none");
+	if (doc.has_merged) {
+		sodium_bin2hex(hex, sizeof(hex), doc.merged, sizeof(doc.merged));
+		printf("merged %s\n", hex);
+	}
+	printf("author %s\ntime %" PRId64 "\ntype %s\ntitle %s\n", doc.author, doc.time,
+	       doc.type, doc.title);
 	for (size_t i = 0; i < doc.ntags; i++)
 		printf("tag %s\n", doc.tags[i]);
 	sodium_bin2hex(hex, sizeof(hex), doc.hash, sizeof(doc.hash));

@@ -8,6 +8,7 @@
  *     id 3f9c0e5a9d7b41c2a8e1f0d2c4b6a8e0  style of a git commit object, one field a line
  *     rev 2
  *     parent <64 hex digits>|none          hash of the signed part it replaces
+ *     merged <64 hex digits>               only in a merge revision: the second parent
  *     author SHA256:...                    fingerprint of the signing key
  *     time 1764435600
  *     type text/markdown
@@ -60,6 +61,8 @@ typedef struct {
 	uint64_t rev;                          /* 1 for a new document */
 	int has_parent;                        /* 0 only for rev 1 */
 	unsigned char parent[SANCTUM_DOC_HASH_SIZE];
+	int has_merged;                        /* a three-way merge of parent and merged */
+	unsigned char merged[SANCTUM_DOC_HASH_SIZE]; /* sorts after parent (memcmp) */
 	int64_t time;                          /* seconds since 1970, UTC */
 	char *type;                            /* owned; MIME type */
 	char *title;                           /* owned; UTF-8, no control characters */
@@ -72,8 +75,8 @@ typedef struct {
 	unsigned char signer[SANCTUM_ED25519_PUBLIC_KEY_SIZE];       /* set by seal and by open */
 } sanctum_doc;
 
-#define SANCTUM_DOC_INIT { { 0 }, 0, 0, { 0 }, 0, NULL, NULL, NULL, 0, 0, SANCTUM_BUF_INIT, \
-                           { 0 }, { 0 }, { 0 } }
+#define SANCTUM_DOC_INIT { { 0 }, 0, 0, { 0 }, 0, { 0 }, 0, NULL, NULL, NULL, 0, 0, \
+                           SANCTUM_BUF_INIT, { 0 }, { 0 }, { 0 } }
 
 /** A fresh random document id. */
 void sanctum_doc_new_id(unsigned char id[SANCTUM_DOC_ID_SIZE]);

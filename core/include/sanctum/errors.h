@@ -31,7 +31,8 @@ typedef enum {
 	SANCTUM_EKEY = -16,          /* a key or recipient string has a bad encoding */
 	SANCTUM_EWORKFACTOR = -17,   /* age: scrypt work factor above the accepted limit */
 	SANCTUM_ETRAILING = -18,     /* age: data after the final chunk */
-	SANCTUM_ENOMEM = -19         /* out of memory */
+	SANCTUM_ENOMEM = -19,        /* out of memory */
+	SANCTUM_ENETWORK = -20       /* a remote could not be reached or the connection failed */
 } sanctum_error_code;
 
 /** Which layer reported the error; lets the command line add context. */
@@ -54,6 +55,13 @@ typedef struct {
 
 /** The last error of this thread. Borrowed, valid until the next call into sanctum. */
 const sanctum_error *sanctum_error_last(void);
+
+/**
+ * Records an error as the last of this thread and returns `code`: for libraries built on
+ * this one (the daemon's transport), so their callers read every failure the same way.
+ */
+int sanctum_error_set(int code, sanctum_error_class klass, const char *fmt, ...)
+	SANCTUM_PRINTF(3, 4);
 
 /** Forgets the last error of this thread. */
 void sanctum_error_clear(void);

@@ -54,6 +54,15 @@ const char *sanctum_store_path(const sanctum_store *store);
 const char *sanctum_store_group_name(const sanctum_store *store);
 const char *sanctum_store_group_id(const sanctum_store *store);
 
+/** Main's head commit id in hex. Returns 0 or SANCTUM_ENOTFOUND (no commit yet). */
+SANCTUM_WARN_UNUSED int sanctum_store_head(char out[41], sanctum_store *store);
+
+/**
+ * Whether main contains commit `hex` (is it or descends from it): 1 yes, 0 no (or the
+ * commit is not in the store at all), or a negative error.
+ */
+SANCTUM_WARN_UNUSED int sanctum_store_contains(sanctum_store *store, const char *hex);
+
 /** Releases the store (and its lock if held). NULL is fine. */
 void sanctum_store_free(sanctum_store *store);
 

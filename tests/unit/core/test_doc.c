@@ -36,6 +36,10 @@
 #define H_STATE "state live\n"
 #define H_BODY "\nhello"
 #define FP_A "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"     /* 43 characters */
+#define HASH_LO ID_HEX ID_HEX                                  /* 64 hex, sorts first */
+#define HASH_HI "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+#define H_MERGE_REV "rev 2\nparent " HASH_LO "\n"          /* a merge's rev and parent */
+#define H_MERGED "merged " HASH_HI "\n"
 #define HEAD1 H_VER H_ID H_REV H_PARENT H_AUTHOR H_TIME H_TYPE
 #define VALID HEAD1 H_TITLE H_TAG H_SIZE H_STATE H_BODY
 
@@ -135,6 +139,7 @@ static void round_trip(const void *body, size_t size, int tags, int deleted)
 	assert_int_equal(back.rev, 7);
 	assert_int_equal(back.has_parent, 1);
 	assert_memory_equal(back.parent, doc.parent, sizeof(doc.parent));
+	assert_int_equal(back.has_merged, 0);
 	assert_int_equal(back.time, doc.time);
 	assert_string_equal(back.type, "text/markdown");
 	assert_string_equal(back.title, doc.title);
@@ -182,6 +187,52 @@ static void test_doc__round_trip_tags_and_tombstone(void **state)
 	round_trip("x", 1, SANCTUM_DOC_MAX_TAGS, 0);
 	round_trip(NULL, 0, 1, 1);
 	round_trip(NULL, 0, 0, 1);
+}
+
+/* A merge revision: `merged` right after `parent`, read back, and part of the hash. */
+static void test_doc__round_trip_merge(void **state)
+{
+	sanctum_doc doc, back = SANCTUM_DOC_INIT;
+	sanctum_buf plain = SANCTUM_BUF_INIT, plain2 = SANCTUM_BUF_INIT;
+	char lines[2 * (2 * SANCTUM_DOC_HASH_SIZE + 16)], hex[2 * SANCTUM_DOC_HASH_SIZE + 1];
+	unsigned char first_hash[SANCTUM_DOC_HASH_SIZE];
+	size_t n;
+
+	(void)state;
+	make_doc(&doc, "the body\n", 9, 2);
+	doc.rev = 9;
+	doc.has_parent = 1;
+	randombytes_buf(doc.parent, sizeof(doc.parent));
+	memcpy(doc.merged, doc.parent, sizeof(doc.merged));
+	doc.parent[0] = 0x00;              /* parent sorts first, whatever the random bytes */
+	doc.merged[0] = 0xff;
+	doc.has_merged = 1;
+	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), 0);
+	memcpy(first_hash, doc.hash, sizeof(first_hash));
+
+	sodium_bin2hex(hex, sizeof(hex), doc.parent, sizeof(doc.parent));
+	n = (size_t)snprintf(lines, sizeof(lines), "\nparent %s\nmerged ", hex);
+	sodium_bin2hex(hex, sizeof(hex), doc.merged, sizeof(doc.merged));
+	snprintf(lines + n, sizeof(lines) - n, "%s\nauthor ", hex);
+	assert_non_null(strstr((const char *)plain.ptr + SIG_BLOCK, lines));
+
+	assert_int_equal(open_exact(&back, NULL, plain.ptr, plain.size, doc.id), 0);
+	assert_int_equal(back.rev, 9);
+	assert_int_equal(back.has_parent, 1);
+	assert_int_equal(back.has_merged, 1);
+	assert_memory_equal(back.parent, doc.parent, sizeof(doc.parent));
+	assert_memory_equal(back.merged, doc.merged, sizeof(doc.merged));
+	assert_memory_equal(back.hash, doc.hash, sizeof(doc.hash));
+	sanctum_doc_dispose(&back);
+
+	/* Without the second parent it is another revision, with another hash. */
+	doc.has_merged = 0;
+	assert_int_equal(sanctum_doc_seal(&plain2, &doc, signer), 0);
+	assert_null(strstr((const char *)plain2.ptr + SIG_BLOCK, "\nmerged "));
+	assert_memory_not_equal(doc.hash, first_hash, sizeof(first_hash));
+	sanctum_doc_dispose(&doc);
+	sanctum_buf_dispose(&plain);
+	sanctum_buf_dispose(&plain2);
 }
 
 static void test_doc__first_revision_and_unicode(void **state)
@@ -402,6 +453,21 @@ static void test_doc__seal_refuses_invalid_revisions(void **state)
 	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), SANCTUM_EINVALID);
 	assert_message_has("'parent'");
 	doc.has_parent = 0;
+	doc.has_merged = 1;           /* a first revision has no parents at all */
+	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), SANCTUM_EINVALID);
+	assert_message_has("document field 'merged' needs a 'parent'");
+	doc.rev = 2;
+	doc.has_parent = 1;
+	memset(doc.parent, 0x11, sizeof(doc.parent));
+	memset(doc.merged, 0x11, sizeof(doc.merged));
+	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), SANCTUM_EINVALID);
+	assert_message_has("document field 'merged' must sort after 'parent'");
+	doc.merged[31] = 0x10;        /* smaller than parent */
+	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), SANCTUM_EINVALID);
+	assert_message_has("document field 'merged' must sort after 'parent'");
+	doc.rev = 1;
+	doc.has_merged = 0;
+	doc.has_parent = 0;
 	doc.time = -1;
 	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), SANCTUM_EINVALID);
 	assert_message_has("'time'");
@@ -590,6 +656,30 @@ static void test_doc__crafted_plaintexts(void **state)
 		BAD(H_VER H_ID "rev 2\nparent " ID_HEX "\n", BAD_FORMAT,
 		    "field 'parent' is neither"),
 		BAD(H_VER H_ID H_REV "parent None\n", BAD_FORMAT, "field 'parent' is neither"),
+		/* The second parent of a merge revision. */
+		BAD(H_VER H_ID H_MERGE_REV H_MERGED H_AUTHOR H_TIME H_TYPE H_TITLE H_TAG H_SIZE
+		    H_STATE H_BODY, OK, NULL),
+		BAD(H_VER H_ID H_REV H_PARENT H_MERGED, BAD_FORMAT,
+		    "document field 'merged' is only allowed when 'parent' is not 'none'"),
+		BAD(H_VER H_ID H_MERGE_REV H_MERGED H_MERGED, DUPLICATE_FIELD,
+		    "document field 'merged' appears more than once"),
+		BAD(H_VER H_ID H_MERGE_REV "merged " HASH_LO "\n", BAD_FORMAT,
+		    "document field 'merged' must sort after 'parent'"),
+		BAD(H_VER H_ID "rev 2\nparent " HASH_HI "\nmerged " HASH_LO "\n", BAD_FORMAT,
+		    "document field 'merged' must sort after 'parent'"),
+		BAD(H_VER H_ID H_MERGE_REV
+		    "merged FFEEDDCCBBAA99887766554433221100FFEEDDCCBBAA99887766554433221100\n",
+		    BAD_FORMAT, "document field 'merged' is not 64 lowercase hex digits"),
+		BAD(H_VER H_ID H_MERGE_REV "merged " ID_HEX "\n", BAD_FORMAT,
+		    "document field 'merged' is not 64 lowercase hex digits"),
+		BAD(H_VER H_ID H_MERGE_REV "merged none\n", BAD_FORMAT,
+		    "document field 'merged' is not 64 lowercase hex digits"),
+		BAD(H_VER H_ID H_MERGE_REV "merged\n", BAD_FORMAT,
+		    "document field 'merged' has no value"),
+		BAD(H_VER H_ID H_MERGE_REV H_AUTHOR H_MERGED, BAD_FORMAT,
+		    "document field 'merged' is out of order: it belongs before 'author'"),
+		BAD(H_VER H_ID "rev 2\n" H_MERGED "parent " HASH_LO "\n", MISSING_FIELD,
+		    "document field 'parent' is missing"),
 		BAD(H_VER H_ID H_REV H_PARENT "author SHA256:abc\n", BAD_FORMAT,
 		    "field 'author' is not a key fingerprint"),
 		BAD(H_VER H_ID H_REV H_PARENT "author @A=\n", BAD_FORMAT, "field 'author'"),
@@ -864,6 +954,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_doc__round_trip_text_and_binary),
 		cmocka_unit_test(test_doc__round_trip_tags_and_tombstone),
+		cmocka_unit_test(test_doc__round_trip_merge),
 		cmocka_unit_test(test_doc__first_revision_and_unicode),
 		cmocka_unit_test(test_doc__seal_replaces_output_and_is_deterministic),
 		cmocka_unit_test(test_doc__padded_size),
