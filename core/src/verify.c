@@ -3,10 +3,9 @@
  * roster as of its parent (never by dates a signer chose) and only what it changed is
  * read: the diff of its tree against its parent's.
  */
-#include "store_internal.h"
+#include "verify_internal.h"
 
 #include "errors_internal.h"
-#include "sanctum/verify.h"
 #include "signed_file.h"
 #include "tree_changes.h"
 
@@ -16,39 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The roster after each verified commit, found by commit id. Rosters change rarely, so
- * commits share them: `rosters` owns each distinct one once. */
-typedef struct {
-	git_oid commit;
-	size_t roster;                /* index into rosters */
-} commit_state;
-
-typedef struct {
-	sanctum_store *store;
-	const sanctum_identity *reader;
-	sanctum_verify_fn fn;
-	void *payload;
-	sanctum_verify_stats *stats;
-	commit_state *commits;        /* open-addressing table, size commits_cap (a power of 2) */
-	size_t ncommits, commits_cap;
-	sanctum_roster *rosters;
-	size_t nrosters, rosters_cap;
-	git_commit *head;
-	sanctum_age_identity **keys;  /* the epoch keys at main's head this reader opened */
-	size_t nkeys;
-	int missing_epochs;           /* head epochs this reader cannot open, or bad ones */
-	char head_problem[400];       /* why main's head could not be used for keys, or "" */
-	int roots;
-	int stopped;                  /* the callback asked to stop */
-	int error;                    /* a failure to read the store at all */
-} verifier;
-
 /* ---- reporting ---- */
 
-static void problem(verifier *v, const git_oid *commit, const char *path, const char *fmt, ...)
-	SANCTUM_PRINTF(4, 5);
-
-static void problem(verifier *v, const git_oid *commit, const char *path, const char *fmt, ...)
+void sanctum_verify__problem(verifier *v, const git_oid *commit, const char *path,
+                             const char *fmt, ...)
 {
 	sanctum_verify_problem p;
 	char message[600];
@@ -166,275 +136,36 @@ static void check_commit(verifier *v, git_commit *commit, const sanctum_roster *
 	uint64_t seq = 0;
 
 	if (git_commit_extract_signature(&sig, &data, v->store->repo, (git_oid *)id, NULL) < 0) {
-		problem(v, id, NULL, "the commit is not signed");
+		sanctum_verify__problem(v, id, NULL, "the commit is not signed");
 		return;
 	}
 	if (sanctum_sshsig_verify(signer, sig.ptr, sig.size, "git", data.ptr, data.size) < 0) {
-		problem(v, id, NULL, "the commit signature does not verify: %s",
+		sanctum_verify__problem(v, id, NULL, "the commit signature does not verify: %s",
 		        sanctum_error_last()->message);
 	} else if (!(member = sanctum_roster__member(before, signer)) || !member->active) {
 		char fingerprint[SANCTUM_FINGERPRINT_SIZE];
 		sanctum_key_fingerprint(fingerprint, signer);
-		problem(v, id, NULL, "the commit is signed by '%s', who was not a member at that "
+		sanctum_verify__problem(v, id, NULL, "the commit is signed by '%s', who was not a member at that "
 		        "point of the roster", fingerprint);
 	} else {
 		snprintf(name, sizeof(name), "%s/%s", member->card.city, member->card.device);
 		if (strcmp(author->email, member->fingerprint) != 0 || strcmp(author->name, name) != 0 ||
 		    strcmp(committer->email, member->fingerprint) != 0 ||
 		    strcmp(committer->name, name) != 0)
-			problem(v, id, NULL, "the commit's author or committer is not its signer '%s'",
+			sanctum_verify__problem(v, id, NULL, "the commit's author or committer is not its signer '%s'",
 			        name);
 	}
 	if (!trailer_value(git_commit_message(commit), "Sanctum-Branch: ", value, sizeof(value)) ||
 	    strcmp(value, SANCTUM_STORE_BRANCH) != 0)
-		problem(v, id, NULL, "the commit was not made for branch '%s'", SANCTUM_STORE_BRANCH);
+		sanctum_verify__problem(v, id, NULL, "the commit was not made for branch '%s'", SANCTUM_STORE_BRANCH);
 	if (!trailer_value(git_commit_message(commit), "Sanctum-Seq: ", value, sizeof(value)) ||
 	    sanctum_parse_u64(&seq, value, UINT64_MAX) < 0 || seq != expected_seq)
-		problem(v, id, NULL, "the commit's sequence number is %llu, expected %llu (a replayed "
+		sanctum_verify__problem(v, id, NULL, "the commit's sequence number is %llu, expected %llu (a replayed "
 		        "or reordered commit)", (unsigned long long)seq, (unsigned long long)expected_seq);
 	git_buf_dispose(&sig);
 	git_buf_dispose(&data);
 }
 
-/* ---- documents ---- */
-
-/* Whether `path` is docs/xx/<32 hex>.age with xx its first two digits; yields the id. */
-static int doc_path_id(unsigned char id[SANCTUM_DOC_ID_SIZE], const char *path)
-{
-	char hex[2 * SANCTUM_DOC_ID_SIZE + 1];
-
-	if (strlen(path) != 5 + 3 + 2 * SANCTUM_DOC_ID_SIZE + 4 || strncmp(path, "docs/", 5) != 0 ||
-	    path[7] != '/' || strcmp(path + 8 + 2 * SANCTUM_DOC_ID_SIZE, ".age") != 0 ||
-	    path[5] != path[8] || path[6] != path[9])
-		return 0;
-	memcpy(hex, path + 8, 2 * SANCTUM_DOC_ID_SIZE);
-	hex[2 * SANCTUM_DOC_ID_SIZE] = '\0';
-	return sanctum_doc_id_from_hex(id, hex) == 0;
-}
-
-/* Decrypts and checks the revision in blob `oid` (see sanctum_store__open_doc). */
-static int open_revision(sanctum_doc *out, verifier *v, const git_oid *oid,
-                         const unsigned char *id)
-{
-	git_blob *blob = NULL;
-	int error;
-
-	if (git_blob_lookup(&blob, v->store->repo, oid) < 0)
-		return sanctum_store__git_error("cannot read a document file");
-	if ((size_t)git_blob_rawsize(blob) > SANCTUM_STORE_MAX_DOC_FILE)
-		error = sanctum_error__set(SANCTUM_EVERIFY, SANCTUM_ERRCLASS_INVALID,
-		                           "the document file is larger than allowed");
-	else if (v->nkeys == 0)
-		error = sanctum_error__set(SANCTUM_ENOMATCH, SANCTUM_ERRCLASS_AGE,
-		                           "this reader holds no epoch key");
-	else {
-		sanctum_buf plain = SANCTUM_BUF_INIT;
-
-		error = sanctum_age_decrypt(&plain, (const sanctum_age_identity *const *)v->keys,
-		                            v->nkeys, NULL, git_blob_rawcontent(blob),
-		                            (size_t)git_blob_rawsize(blob));
-		if (error == 0)
-			error = sanctum_doc_open(out, NULL, plain.ptr, plain.size, id);
-		sanctum_buf_dispose(&plain);
-	}
-	git_blob_free(blob);
-	return error;
-}
-
-typedef struct {
-	git_commit *commit;
-	git_tree *tree, *parent_tree;
-	const sanctum_roster *before;
-	int merge;
-} change_ctx;
-
-static void check_doc(verifier *v, const change_ctx *c, const git_diff_delta *d)
-{
-	const git_oid *id = git_commit_id(c->commit);
-	const char *path = d->new_file.path;
-	sanctum_doc now = SANCTUM_DOC_INIT, old = SANCTUM_DOC_INIT;
-	unsigned char doc_id[SANCTUM_DOC_ID_SIZE];
-	const sanctum_member *author;
-	int error;
-
-	if (!doc_path_id(doc_id, path)) {
-		problem(v, id, path, "not a legal path in a store");
-		return;
-	}
-	error = open_revision(&now, v, &d->new_file.id, doc_id);
-	if (error == SANCTUM_ENOMATCH && v->missing_epochs) {
-		/* Encrypted to an epoch this reader was never given: others must judge it. */
-		v->stats->unreadable++;
-		return;
-	}
-	if (error < 0) {
-		/* A reader holding every epoch key must be able to read every document. */
-		problem(v, id, path, "%s", sanctum_error_last()->message);
-		return;
-	}
-	v->stats->documents++;
-	author = sanctum_roster__member(c->before, now.signer);
-	if (d->status == GIT_DELTA_MODIFIED &&
-	    open_revision(&old, v, &d->old_file.id, doc_id) < 0) {
-		problem(v, id, path, "the revision it replaces cannot be read: %s",
-		        sanctum_error_last()->message);
-	} else if (d->status == GIT_DELTA_MODIFIED &&
-	           sodium_memcmp(now.hash, old.hash, sizeof(now.hash)) == 0) {
-		/* The same revision, re-encrypted (a rekey): nothing new to judge. */
-	} else if (!author || !author->active) {
-		problem(v, id, path, "revision %llu is signed by '%s', who was not a member at that "
-		        "point of the roster", (unsigned long long)now.rev, now.author);
-	} else if (d->status == GIT_DELTA_ADDED && (now.rev != 1 || now.has_parent)) {
-		problem(v, id, path, "a new document must start at revision 1");
-	} else if (d->status == GIT_DELTA_MODIFIED && !c->merge &&
-	           (now.rev != old.rev + 1 || !now.has_parent ||
-	            sodium_memcmp(now.parent, old.hash, sizeof(now.parent)) != 0)) {
-		problem(v, id, path, "revision %llu does not extend revision %llu that it replaces "
-		        "(an old revision replayed, or a forged chain)", (unsigned long long)now.rev,
-		        (unsigned long long)old.rev);
-	} else if (d->status == GIT_DELTA_MODIFIED && c->merge && now.rev <= old.rev) {
-		problem(v, id, path, "a merge went back from revision %llu to %llu",
-		        (unsigned long long)old.rev, (unsigned long long)now.rev);
-	}
-	sanctum_doc_dispose(&now);
-	sanctum_doc_dispose(&old);
-}
-
-/* ---- one commit ---- */
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Applies the roster entries a commit added, in order. Returns how many applied. */
-static size_t apply_roster(verifier *v, const change_ctx *c, sanctum_roster *after,
-                           const char **paths, size_t n)
-{
-	sanctum_buf data = SANCTUM_BUF_INIT;
-	size_t applied = 0;
-
-	qsort(paths, n, sizeof(*paths), by_name);
-	for (size_t i = 0; i < n; i++) {
-		char name[7], want[16];
-
-		/* Readers replay roster/000001, 000002, ... by name: an entry filed under
-		 * another name would count here and nowhere else. */
-		sanctum_roster__entry_name(name, after->seq + 1);
-		snprintf(want, sizeof(want), "roster/%s", name);
-		if (strcmp(paths[i], want) != 0) {
-			problem(v, git_commit_id(c->commit), paths[i],
-			        "a roster entry not filed as '%s', the next in the log", want);
-			break;
-		}
-		if (sanctum_store__read_blob(&data, v->store, c->tree, paths[i],
-		                             SANCTUM_ROSTER_MAX_ENTRY) < 0 ||
-		    sanctum_roster__apply(after, data.ptr, data.size) < 0) {
-			problem(v, git_commit_id(c->commit), paths[i], "%s", sanctum_error_last()->message);
-			break;
-		}
-		v->stats->roster_entries++;
-		applied++;
-	}
-	sanctum_buf_dispose(&data);
-	return applied;
-}
-
-/* Whether the roster lets this reader hold epoch `number`. */
-static int reader_entitled(const verifier *v, const sanctum_roster *roster, uint64_t number)
-{
-	const sanctum_member *m;
-	sanctum_card card;
-
-	sanctum_identity_card(&card, v->reader);
-	m = sanctum_roster__member(roster, card.signing_key);
-	return m && sanctum_roster__can_read_epoch(m, number);
-}
-
-/*
- * A changed epoch file must be one the roster names and, where the reader is among its
- * recipients, hold the key the roster names, signed by an admin. Others' copies cannot
- * be opened here; their owners check them the same way.
- */
-static void check_epoch(verifier *v, const change_ctx *c, const sanctum_roster *after,
-                        const char *path)
-{
-	sanctum_buf file = SANCTUM_BUF_INIT;
-	sanctum_age_identity *key = NULL;
-	char name[11];
-	uint64_t number = 0;
-	int error;
-
-	for (size_t i = 0; i < after->nepochs && !number; i++) {
-		sanctum_epoch__file_name(name, after->epochs[i].number);
-		if (strcmp(path + 7, name) == 0)
-			number = after->epochs[i].number;
-	}
-	if (!number) {
-		problem(v, git_commit_id(c->commit), path, "an epoch file that the roster does not name");
-		return;
-	}
-	error = sanctum_store__read_blob(&file, v->store, c->tree, path, SANCTUM_EPOCH_MAX_FILE);
-	if (error == 0)
-		error = sanctum_epoch__open(&key, after, number, file.ptr, file.size, v->reader);
-	if (error == SANCTUM_ENOMATCH && reader_entitled(v, after, number))
-		problem(v, git_commit_id(c->commit), path, "epoch %llu was sealed without this reader, "
-		        "whom the roster entitles to it", (unsigned long long)number);
-	else if (error < 0 && error != SANCTUM_ENOMATCH)
-		problem(v, git_commit_id(c->commit), path, "%s", sanctum_error_last()->message);
-	sanctum_age_identity_free(key);
-	sanctum_buf_dispose(&file);
-}
-
-/* Sorts each change of the commit into documents, roster entries and epoch files. */
-static int check_changes(verifier *v, const change_ctx *c, sanctum_roster *after, int *changed)
-{
-	const git_oid *id = git_commit_id(c->commit);
-	const char **roster_paths = NULL, **epoch_paths = NULL;
-	size_t nroster = 0, nepochs = 0;
-	sanctum_tree_changes diff;
-	int error = 0;
-
-	if ((error = sanctum_tree__changes(&diff, v->store->repo, c->parent_tree, c->tree)) < 0)
-		return error;
-	roster_paths = calloc(diff.count + 1, sizeof(*roster_paths));
-	epoch_paths = calloc(diff.count + 1, sizeof(*epoch_paths));
-	if (!roster_paths || !epoch_paths)
-		error = sanctum_error__nomem();
-	for (size_t i = 0; !error && !v->stopped && i < diff.count; i++) {
-		const git_diff_delta *d = &diff.items[i];
-		const char *path = d->status == GIT_DELTA_DELETED ? d->old_file.path : d->new_file.path;
-
-		if (strncmp(path, "proposals/", 10) == 0)
-			continue; /* pending changes: they count only once applied to the roster */
-		if (d->status == GIT_DELTA_DELETED)
-			problem(v, id, path, strncmp(path, "docs/", 5) == 0
-			                         ? "a document file was deleted without a tombstone"
-			                         : "a file of the group was deleted");
-		else if (d->status != GIT_DELTA_ADDED && d->status != GIT_DELTA_MODIFIED)
-			problem(v, id, path, "a file changed its type");
-		else if (strcmp(path, "group") == 0)
-			problem(v, id, path, "the group manifest changed");
-		else if (strncmp(path, "roster/", 7) == 0 && d->status == GIT_DELTA_ADDED)
-			roster_paths[nroster++] = path;
-		else if (strncmp(path, "roster/", 7) == 0)
-			problem(v, id, path, "a roster entry was rewritten (the roster is append-only)");
-		else if (strncmp(path, "epochs/", 7) == 0)
-			epoch_paths[nepochs++] = path;
-		else
-			check_doc(v, c, d);
-	}
-	if (!error && nroster)
-		*changed = apply_roster(v, c, after, roster_paths, nroster) > 0;
-	for (size_t i = 0; !error && !nroster && i < nepochs; i++)
-		problem(v, id, epoch_paths[i], "an epoch file changed without a roster entry to explain it");
-	for (size_t i = 0; !error && nroster && i < nepochs; i++)
-		check_epoch(v, c, after, epoch_paths[i]);
-	free(roster_paths);
-	free(epoch_paths);
-	sanctum_tree__changes_dispose(&diff);
-	return error;
-}
 
 static uint64_t expected_seq(git_commit *commit)
 {
@@ -502,17 +233,17 @@ static int verify_root(verifier *v, git_commit *commit, git_tree *tree)
 	int error;
 
 	if (v->roots++ > 0)
-		problem(v, id, NULL, "a second root commit: main must have one history");
+		sanctum_verify__problem(v, id, NULL, "a second root commit: main must have one history");
 	if (sanctum_store__load_roster(&roster, v->store, tree) < 0) {
-		problem(v, id, NULL, "the founding commit is invalid: %s", sanctum_error_last()->message);
+		sanctum_verify__problem(v, id, NULL, "the founding commit is invalid: %s", sanctum_error_last()->message);
 		v->stopped = 1;
 		return 0;
 	}
 	if (!founding_tree_is_exact(v, tree) || roster.seq != 1)
-		problem(v, id, NULL, "the founding commit must hold only the manifest, roster entry "
+		sanctum_verify__problem(v, id, NULL, "the founding commit must hold only the manifest, roster entry "
 		        "1 and epoch 1");
 	if (!root_has_pinned_anchor(v, tree))
-		problem(v, id, "group", "the group manifest is not the one this store belongs to: the "
+		sanctum_verify__problem(v, id, "group", "the group manifest is not the one this store belongs to: the "
 		        "history was replaced");
 	v->stats->roster_entries++;
 	check_commit(v, commit, &roster, 1);
@@ -523,34 +254,135 @@ static int verify_root(verifier *v, git_commit *commit, git_tree *tree)
 	return error;
 }
 
+/*
+ * The index of the roster as of `parent`: one verified in this walk, or, for a commit the
+ * walk was told is known (already verified in the local history), the one its tree holds.
+ */
+static int parent_roster(size_t *index, verifier *v, git_commit *parent)
+{
+	const sanctum_roster *known = roster_of(v, git_commit_id(parent));
+	sanctum_roster loaded;
+	git_tree *tree = NULL;
+	int error;
+
+	if (known) {
+		*index = (size_t)(known - v->rosters);
+		return 0;
+	}
+	if (!v->range)
+		return sanctum_error__set(SANCTUM_ERROR, SANCTUM_ERRCLASS_INVALID,
+		                          "internal: parent of a commit was not verified first");
+	if (git_commit_tree(&tree, parent) < 0)
+		return sanctum_store__git_error("cannot read a parent commit");
+	error = sanctum_store__load_roster(&loaded, v->store, tree);
+	git_tree_free(tree);
+	if (error < 0)
+		return error;
+	error = keep_roster(index, v, &loaded);
+	sanctum_roster__dispose(&loaded);
+	if (error == 0)
+		error = remember(v, git_commit_id(parent), *index);
+	return error;
+}
+
+typedef struct {
+	git_commit *commit[2];
+	git_tree *tree[2];
+	size_t roster[2];
+} parents;
+
+static int load_parents(parents *p, verifier *v, git_commit *commit)
+{
+	unsigned n = git_commit_parentcount(commit);
+	int error = 0;
+
+	for (unsigned i = 0; error == 0 && i < n && i < 2; i++) {
+		if (git_commit_parent(&p->commit[i], commit, i) < 0 ||
+		    git_commit_tree(&p->tree[i], p->commit[i]) < 0)
+			error = sanctum_store__git_error("cannot read a parent commit");
+		else
+			error = parent_roster(&p->roster[i], v, p->commit[i]);
+	}
+	return error;
+}
+
+static void free_parents(parents *p)
+{
+	for (int i = 0; i < 2; i++) {
+		git_tree_free(p->tree[i]);
+		git_commit_free(p->commit[i]);
+	}
+}
+
+/*
+ * The merge base's tree of a merge's two parents. A merge whose parent is an ancestor of
+ * the other merges nothing: sanctum never makes one, and it could only serve to put old
+ * files back, so it is a problem.
+ */
+static int merge_base_tree(git_tree **out, verifier *v, git_commit *commit)
+{
+	const git_oid *a = git_commit_parent_id(commit, 0), *b = git_commit_parent_id(commit, 1);
+	git_commit *base = NULL;
+	git_oid id;
+	int rc = git_merge_base(&id, v->store->repo, a, b);
+
+	*out = NULL;
+	if (rc == GIT_ENOTFOUND) {
+		git_error_clear();
+		sanctum_verify__problem(v, git_commit_id(commit), NULL, "a merge of two unrelated "
+		                        "histories");
+		return 0;
+	}
+	if (rc < 0)
+		return sanctum_store__git_error("cannot find a merge's base");
+	if (git_oid_equal(&id, a) || git_oid_equal(&id, b))
+		sanctum_verify__problem(v, git_commit_id(commit), NULL, "a merge with an ancestor of "
+		                        "its own other parent: it merges nothing and may bring old "
+		                        "files back");
+	if (git_commit_lookup(&base, v->store->repo, &id) < 0 || git_commit_tree(out, base) < 0)
+		rc = sanctum_store__git_error("cannot read a merge's base");
+	git_commit_free(base);
+	return rc < 0 ? rc : 0;
+}
+
 static int verify_child(verifier *v, git_commit *commit, git_tree *tree)
 {
 	const git_oid *id = git_commit_id(commit);
-	change_ctx c = { commit, tree, NULL, NULL, git_commit_parentcount(commit) > 1 };
-	const git_oid *parent_id = git_commit_parent_id(commit, 0);
+	int merge = git_commit_parentcount(commit) > 1;
+	change_ctx c = { commit, tree, NULL, NULL, NULL, NULL, NULL, NULL };
+	parents p = { { NULL, NULL }, { NULL, NULL }, { 0, 0 } };
 	sanctum_roster after;
-	git_commit *parent = NULL;
 	int changed = 0, error;
-	size_t index;
+	size_t index = 0;
 
-	c.before = roster_of(v, parent_id);
-	if (!c.before)
-		return sanctum_error__set(SANCTUM_ERROR, SANCTUM_ERRCLASS_INVALID,
-		                          "internal: parent of a commit was not verified first");
-	index = (size_t)(c.before - v->rosters);
-	check_commit(v, commit, c.before, expected_seq(commit));
-	if (git_commit_parent(&parent, commit, 0) < 0 || git_commit_tree(&c.parent_tree, parent) < 0)
-		error = sanctum_store__git_error("cannot read a parent commit");
-	else if ((error = sanctum_roster__copy(&after, c.before)) == 0) {
-		error = check_changes(v, &c, &after, &changed);
+	if (git_commit_parentcount(commit) > 2)
+		sanctum_verify__problem(v, id, NULL, "a merge of more than two parents");
+	if ((error = load_parents(&p, v, commit)) == 0) {
+		/* Pointers into v->rosters only now: loading a parent's roster may move them. */
+		index = p.roster[0];
+		c.before = &v->rosters[p.roster[0]];
+		c.parent_tree = p.tree[0];
+		c.other = merge ? &v->rosters[p.roster[1]] : NULL;
+		c.other_tree = merge ? p.tree[1] : NULL;
+		/* A merge keeps the longer roster (verify_merge.c): its members may sign it. */
+		c.signers = merge && c.other->seq > c.before->seq ? c.other : c.before;
+		if (merge)
+			error = merge_base_tree(&c.base_tree, v, commit);
+	}
+	if (error == 0) {
+		check_commit(v, commit, c.signers, expected_seq(commit));
+		error = sanctum_roster__copy(&after, c.before);
+	}
+	if (error == 0) {
+		error = sanctum_verify__changes(v, &c, &after, &changed);
 		if (error == 0 && changed)
 			error = keep_roster(&index, v, &after);
 		sanctum_roster__dispose(&after);
 	}
 	if (error == 0)
 		error = remember(v, id, index);
-	git_tree_free(c.parent_tree);
-	git_commit_free(parent);
+	git_tree_free(c.base_tree);
+	free_parents(&p);
 	return error;
 }
 
@@ -614,7 +446,7 @@ static int open_head_keys(verifier *v)
 			error = rc;
 		else {
 			v->missing_epochs++;
-			if (rc == SANCTUM_ENOMATCH && reader_entitled(v, &roster, number) &&
+			if (rc == SANCTUM_ENOMATCH && sanctum_verify__reader_entitled(v, &roster, number) &&
 			    !v->head_problem[0])
 				snprintf(v->head_problem, sizeof(v->head_problem),
 				         "epoch %llu is sealed without this reader, whom the roster "
@@ -630,47 +462,46 @@ static int open_head_keys(verifier *v)
 	return error;
 }
 
-int sanctum_store_verify(sanctum_verify_stats *stats, sanctum_store *store,
-                         const sanctum_identity *reader, sanctum_verify_fn fn, void *payload)
+/* Walks from v->head oldest first, skipping what `hide` reaches, and judges each commit. */
+static int walk(verifier *v, const git_oid *hide, size_t nhide)
 {
-	verifier v;
-	git_revwalk *walk = NULL;
-	git_commit *head = NULL;
+	git_revwalk *rw = NULL;
 	git_oid oid;
+	int error = 0;
+
+	if (git_revwalk_new(&rw, v->store->repo) < 0 ||
+	    git_revwalk_sorting(rw, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(rw, git_commit_id(v->head)) < 0)
+		error = sanctum_store__git_error("cannot walk the history");
+	for (size_t i = 0; error == 0 && i < nhide; i++)
+		if (git_revwalk_hide(rw, &hide[i]) < 0)
+			error = sanctum_store__git_error("cannot walk the history");
+	while (error == 0 && !v->stopped && git_revwalk_next(&oid, rw) == 0)
+		error = verify_one(v, &oid);
+	git_revwalk_free(rw);
+	return error;
+}
+
+static int run(sanctum_verify_stats *stats, verifier *v, const git_oid *hide, size_t nhide)
+{
 	int error;
 
-	memset(stats, 0, sizeof(*stats));
-	memset(&v, 0, sizeof(v));
-	v.store = store;
-	v.reader = reader;
-	v.fn = fn;
-	v.payload = payload;
-	v.stats = stats;
-	if ((error = sanctum_store__head(&v.head, store)) < 0)
-		return error;
-	head = v.head;
 	/* Failures to open head keys are remembered, not returned; clear their messages. */
-	if ((error = open_head_keys(&v)) == 0)
+	if ((error = open_head_keys(v)) == 0)
 		sanctum_error_clear();
-	if (error == 0 && (git_revwalk_new(&walk, store->repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
-	    git_revwalk_push(walk, git_commit_id(head)) < 0))
-		error = sanctum_store__git_error("cannot walk the history");
-	while (error == 0 && !v.stopped && git_revwalk_next(&oid, walk) == 0)
-		error = verify_one(&v, &oid);
+	if (error == 0)
+		error = walk(v, hide, nhide);
 	/* A head the walk found nothing wrong with must still be usable. */
-	if (error == 0 && !v.stopped && !stats->problems && v.head_problem[0])
-		problem(&v, git_commit_id(head), NULL, "main's head cannot be read: %s",
-		        v.head_problem);
-	for (size_t i = 0; i < v.nrosters; i++)
-		sanctum_roster__dispose(&v.rosters[i]);
-	for (size_t i = 0; i < v.nkeys; i++)
-		sanctum_age_identity_free(v.keys[i]);
-	free(v.keys);
-	free(v.rosters);
-	free(v.commits);
-	git_revwalk_free(walk);
-	git_commit_free(head);
+	if (error == 0 && !v->stopped && !stats->problems && v->head_problem[0])
+		sanctum_verify__problem(v, git_commit_id(v->head), NULL, "the head cannot be read: %s",
+		                        v->head_problem);
+	for (size_t i = 0; i < v->nrosters; i++)
+		sanctum_roster__dispose(&v->rosters[i]);
+	for (size_t i = 0; i < v->nkeys; i++)
+		sanctum_age_identity_free(v->keys[i]);
+	free(v->keys);
+	free(v->rosters);
+	free(v->commits);
 	if (error < 0)
 		return error;
 	if (stats->problems)
@@ -678,4 +509,44 @@ int sanctum_store_verify(sanctum_verify_stats *stats, sanctum_store *store,
 		                          "verification found %zu problem%s", stats->problems,
 		                          stats->problems == 1 ? "" : "s");
 	return 0;
+}
+
+static void start(verifier *v, sanctum_verify_stats *stats, sanctum_store *store,
+                  const sanctum_identity *reader, sanctum_verify_fn fn, void *payload)
+{
+	memset(stats, 0, sizeof(*stats));
+	memset(v, 0, sizeof(*v));
+	v->store = store;
+	v->reader = reader;
+	v->fn = fn;
+	v->payload = payload;
+	v->stats = stats;
+}
+
+int sanctum_store_verify(sanctum_verify_stats *stats, sanctum_store *store,
+                         const sanctum_identity *reader, sanctum_verify_fn fn, void *payload)
+{
+	verifier v;
+	int error;
+
+	start(&v, stats, store, reader, fn, payload);
+	if ((error = sanctum_store__head(&v.head, store)) < 0)
+		return error;
+	error = run(stats, &v, NULL, 0);
+	git_commit_free(v.head);
+	return error;
+}
+
+int sanctum_verify__range(sanctum_verify_stats *stats, sanctum_store *store, git_commit *tip,
+                          const git_oid *known, size_t nknown, const sanctum_identity *reader,
+                          sanctum_verify_fn fn, void *payload)
+{
+	verifier v;
+
+	start(&v, stats, store, reader, fn, payload);
+	v.head = tip;
+	v.range = 1;
+	/* The new commits' roots, if any, must still be this group's one root. */
+	v.roots = 1;
+	return run(stats, &v, known, nknown);
 }

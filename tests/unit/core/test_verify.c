@@ -12,20 +12,20 @@
  *     3  1 added                 c (rev 1)
  *     4  1 updated               a (rev 2)
  *     5  1 removed               b (rev 2, a tombstone)
+ *
+ * The fixture and the builders of hostile histories are in hostile.c (shared with
+ * test_pull.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <git2.h>
 #include <sodium.h>
@@ -38,127 +38,9 @@
 #include "store_internal.h"
 #include "store_members_internal.h"
 
-#define GROUP "river-cities"
-#define MAIN_REF "refs/heads/" SANCTUM_STORE_BRANCH
-#define MAX_SEEN 16
-#define CLEAN_COMMITS 5
-#define CLEAN_DOCUMENTS 5     /* revisions the clean history changed: a, b, c, a, b */
+#include "hostile.h"
 
 /* ---- fixture ---------------------------------------------------------------------------- */
-
-typedef struct {
-	char commit[41];
-	char path[128];
-	char message[600];
-} seen_problem;
-
-typedef struct {
-	char dir[PATH_MAX];
-	sanctum_identity *founder;
-	sanctum_identity *stranger;           /* never in the roster */
-	sanctum_identity *member;             /* not in the roster until a test adds it */
-	sanctum_store *store;
-	git_repository *host;                 /* the same repository, opened as a host would */
-	unsigned char a[SANCTUM_DOC_ID_SIZE]; /* rev 2 */
-	unsigned char b[SANCTUM_DOC_ID_SIZE]; /* deleted (a tombstone at rev 2) */
-	unsigned char c[SANCTUM_DOC_ID_SIZE]; /* rev 1 */
-	char path_a[48], path_b[48], path_c[48];
-	git_oid a_rev1;                       /* the blob of a's first revision */
-	char new_path[48];                    /* the last honest_new_doc's path */
-	/* what the problem callback saw */
-	seen_problem seen[MAX_SEEN];
-	size_t nseen, calls, stop_after;      /* stop_after: return -1 at that call (0: never) */
-	sanctum_verify_stats stats;
-} fixture;
-
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char child[PATH_MAX];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
-static sanctum_new_doc new_doc(const char *title, const char *body)
-{
-	sanctum_new_doc d = { (const unsigned char *)body, strlen(body), title, NULL, 0,
-	                      "text/plain" };
-	return d;
-}
-
-static int blob_at(git_oid *out, git_repository *repo, const char *path)
-{
-	git_reference *ref = NULL;
-	git_commit *head = NULL;
-	git_tree *tree = NULL;
-	git_tree_entry *entry = NULL;
-	int rc = -1;
-
-	if (git_reference_lookup(&ref, repo, MAIN_REF) == 0 &&
-	    git_commit_lookup(&head, repo, git_reference_target(ref)) == 0 &&
-	    git_commit_tree(&tree, head) == 0 && git_tree_entry_bypath(&entry, tree, path) == 0) {
-		*out = *git_tree_entry_id(entry);
-		rc = 0;
-	}
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(head);
-	git_reference_free(ref);
-	return rc;
-}
-
-/* The temporary folder, the identities, and the history described at the top. */
-static int make_history(fixture *f)
-{
-	const char *tmp = getenv("TMPDIR");
-	unsigned char ids[2][SANCTUM_DOC_ID_SIZE];
-	sanctum_new_doc docs[2];
-	char made[PATH_MAX], git_dir[PATH_MAX + 16];
-
-	snprintf(made, sizeof(made), "%s/sanctum-verify-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(made) || !realpath(made, f->dir))
-		return -1;
-	docs[0] = new_doc("Alpha", "alpha, first words");
-	docs[1] = new_doc("Bravo", "bravo");
-	if (sanctum_identity_generate(&f->founder, "aldport", "server") < 0 ||
-	    sanctum_identity_generate(&f->stranger, "elsewhere", "laptop") < 0 ||
-	    sanctum_identity_generate(&f->member, "bayview", "server") < 0 ||
-	    sanctum_store_init(&f->store, f->dir, GROUP, f->founder) < 0 ||
-	    sanctum_store_add(f->store, ids, docs, 2, f->founder) < 0)
-		return -1;
-	memcpy(f->a, ids[0], SANCTUM_DOC_ID_SIZE);
-	memcpy(f->b, ids[1], SANCTUM_DOC_ID_SIZE);
-	sanctum_store__doc_path(f->path_a, f->a);
-	sanctum_store__doc_path(f->path_b, f->b);
-	if (blob_at(&f->a_rev1, f->store->repo, f->path_a) < 0)
-		return -1;
-	docs[0] = new_doc("Charlie", "charlie");
-	if (sanctum_store_add(f->store, ids, docs, 1, f->founder) < 0)
-		return -1;
-	memcpy(f->c, ids[0], SANCTUM_DOC_ID_SIZE);
-	sanctum_store__doc_path(f->path_c, f->c);
-	docs[0] = new_doc(NULL, "alpha, second words");
-	if (sanctum_store_update(f->store, f->a, &docs[0], f->founder) < 0 ||
-	    sanctum_store_remove(f->store, f->b, f->founder) < 0)
-		return -1;
-	snprintf(git_dir, sizeof(git_dir), "%s/%s", f->dir, SANCTUM_STORE_DIRNAME);
-	return git_repository_open_bare(&f->host, git_dir) < 0 ? -1 : 0;
-}
 
 static int teardown(void **state);
 
@@ -169,7 +51,7 @@ static int setup(void **state)
 	*state = f;
 	if (!f)
 		return -1;
-	if (sanctum_init() < 0 || make_history(f) < 0) {
+	if (sanctum_init() < 0 || hostile_setup(f, "sanctum-verify", NULL) < 0) {
 		print_message("setup failed: %s\n", sanctum_error_last()->message);
 		teardown(state);
 		*state = NULL;
@@ -184,51 +66,18 @@ static int teardown(void **state)
 
 	if (!f)
 		return 0;
-	git_repository_free(f->host);
-	sanctum_store_free(f->store);
-	sanctum_identity_free(f->founder);
-	sanctum_identity_free(f->stranger);
-	sanctum_identity_free(f->member);
-	if (f->dir[0])
-		remove_tree(f->dir);
+	hostile_teardown(f);
 	free(f);
 	return 0;
 }
 
 /* ---- running verify --------------------------------------------------------------------- */
 
-static int on_problem(const sanctum_verify_problem *p, void *payload)
-{
-	fixture *f = payload;
-
-	assert_non_null(p->path);
-	assert_non_null(p->message);
-	assert_int_equal(strlen(p->commit), 40);
-	assert_true(p->message[0] != '\0');
-	f->calls++;
-	if (f->nseen < MAX_SEEN) {
-		seen_problem *s = &f->seen[f->nseen++];
-
-		memset(s, 0, sizeof(*s));
-		snprintf(s->commit, sizeof(s->commit), "%s", p->commit);
-		snprintf(s->path, sizeof(s->path), "%s", p->path);
-		snprintf(s->message, sizeof(s->message), "%s", p->message);
-	}
-	return f->stop_after && f->calls == f->stop_after ? -1 : 0;
-}
-
 static int count_ref(const char *name, void *payload)
 {
 	(void)name;
 	(*(size_t *)payload)++;
 	return 0;
-}
-
-static void dump_seen(const fixture *f)
-{
-	for (size_t i = 0; i < f->nseen; i++)
-		print_message("problem %zu: %s '%s': %s\n", i, f->seen[i].commit, f->seen[i].path,
-		              f->seen[i].message);
 }
 
 /* Verifies `store` as the founder; checks that main (and every other ref) is left as it was. */
@@ -296,21 +145,6 @@ static int run_verify(fixture *f)
 	return rc;
 }
 
-/* Asserts that one of the problems seen is at `commit` and `path` and says `fragment`. */
-static void expect_problem(const fixture *f, const git_oid *commit, const char *path,
-                           const char *fragment)
-{
-	char hex[41];
-
-	git_oid_tostr(hex, sizeof(hex), commit);
-	for (size_t i = 0; i < f->nseen; i++)
-		if (strcmp(f->seen[i].commit, hex) == 0 && strcmp(f->seen[i].path, path) == 0 &&
-		    strstr(f->seen[i].message, fragment))
-			return;
-	dump_seen(f);
-	fail_msg("no problem at %s '%s' saying '%s'", hex, path, fragment);
-}
-
 /* Verifies and expects exactly one problem, as described. */
 static void expect_only(fixture *f, const git_oid *commit, const char *path, const char *fragment)
 {
@@ -323,270 +157,6 @@ static void expect_only(fixture *f, const git_oid *commit, const char *path, con
 	expect_problem(f, commit, path, fragment);
 }
 
-/* ---- writing into the repository -------------------------------------------------------- */
-
-static git_oid put_blob(fixture *f, const void *data, size_t len)
-{
-	git_oid oid;
-
-	assert_int_equal(git_blob_create_from_buffer(&oid, f->host, data, len), 0);
-	return oid;
-}
-
-static git_tree_update upsert(const char *path, git_oid id)
-{
-	git_tree_update u;
-
-	memset(&u, 0, sizeof(u));
-	u.action = GIT_TREE_UPDATE_UPSERT;
-	u.id = id;
-	u.filemode = GIT_FILEMODE_BLOB;
-	u.path = path;
-	return u;
-}
-
-static git_tree_update removal(const char *path)
-{
-	git_tree_update u;
-
-	memset(&u, 0, sizeof(u));
-	u.action = GIT_TREE_UPDATE_REMOVE;
-	u.path = path;
-	return u;
-}
-
-static git_oid head_id(fixture *f)
-{
-	git_oid oid;
-
-	assert_int_equal(git_reference_name_to_id(&oid, f->host, MAIN_REF), 0);
-	return oid;
-}
-
-/* A commit of `updates` on main, properly signed by `who` (member or not). */
-static git_oid commit_signed(fixture *f, const sanctum_identity *who,
-                             const git_tree_update *updates, size_t n)
-{
-	git_commit *head = NULL;
-	git_oid oid;
-
-	assert_int_equal(sanctum_store__head(&head, f->store), 0);
-	assert_int_equal(sanctum_store__commit(&oid, f->store, head, updates, n, who,
-	                                       "sanctum: 1 updated"),
-	                 0);
-	git_commit_free(head);
-	assert_false(git_oid_is_zero(&oid));
-	return oid;
-}
-
-static uint64_t head_seq(fixture *f)
-{
-	git_commit *head = NULL;
-	git_oid oid = head_id(f);
-	uint64_t seq;
-
-	assert_int_equal(git_commit_lookup(&head, f->host, &oid), 0);
-	seq = sanctum_store__commit_seq(head);
-	git_commit_free(head);
-	return seq;
-}
-
-/* A message as sanctum_store__commit writes it, with this branch and sequence number. */
-static void usual_message(char *out, size_t cap, const char *branch, uint64_t seq)
-{
-	snprintf(out, cap, "sanctum: 1 updated\n\nSanctum-Branch: %s\nSanctum-Seq: %llu\n", branch,
-	         (unsigned long long)seq);
-}
-
-/*
- * A commit made by hand, as a host could: `updates` on main's tree with `message`, its
- * author and committer named as `as` (a member's commits name the member), signed by
- * `signer` under `namespace` (no signature when `signer` is NULL); main is then forced to
- * it.
- */
-static git_oid commit_by_hand(fixture *f, const git_tree_update *updates, size_t n,
-                              const char *message, const sanctum_identity *as,
-                              const sanctum_identity *signer, const char *namespace)
-{
-	git_oid head_oid = head_id(f), tree_oid, out;
-	git_commit *head = NULL;
-	git_tree *base = NULL, *tree = NULL;
-	git_signature *who = NULL;
-	git_reference *ref = NULL;
-	char name[2 * SANCTUM_NAME_MAX + 2], fingerprint[SANCTUM_FINGERPRINT_SIZE];
-	sanctum_card card;
-
-	sanctum_identity_card(&card, as);
-	sanctum_key_fingerprint(fingerprint, card.signing_key);
-	snprintf(name, sizeof(name), "%s/%s", card.city, card.device);
-	assert_int_equal(git_signature_new(&who, name, fingerprint, (git_time_t)time(NULL), 0), 0);
-	assert_int_equal(git_commit_lookup(&head, f->host, &head_oid), 0);
-	assert_int_equal(git_commit_tree(&base, head), 0);
-	assert_int_equal(git_tree_create_updated(&tree_oid, f->host, base, n, updates), 0);
-	assert_int_equal(git_tree_lookup(&tree, f->host, &tree_oid), 0);
-	if (signer) {
-		const git_commit *parents[1] = { head };
-		git_buf content = GIT_BUF_INIT;
-		sanctum_buf sig = SANCTUM_BUF_INIT;
-
-		assert_int_equal(git_commit_create_buffer(&content, f->host, who, who, NULL, message,
-		                                          tree, 1, parents),
-		                 0);
-		assert_int_equal(sanctum_identity_sign(&sig, signer, namespace, content.ptr,
-		                                       content.size),
-		                 0);
-		if (sig.size && sig.ptr[sig.size - 1] == '\n')
-			sig.ptr[--sig.size] = '\0';
-		assert_int_equal(git_commit_create_with_signature(&out, f->host, content.ptr,
-		                                                  (const char *)sig.ptr, "gpgsig"),
-		                 0);
-		sanctum_buf_dispose(&sig);
-		git_buf_dispose(&content);
-	} else {
-		const git_commit *parents[1] = { head };
-
-		assert_int_equal(git_commit_create(&out, f->host, NULL, who, who, NULL, message, tree,
-		                                   1, parents),
-		                 0);
-	}
-	assert_int_equal(git_reference_create(&ref, f->host, MAIN_REF, &out, 1, "host: forced"), 0);
-	git_reference_free(ref);
-	git_tree_free(tree);
-	git_tree_free(base);
-	git_commit_free(head);
-	git_signature_free(who);
-	return out;
-}
-
-/* The roster as of main's head. */
-static void head_roster(fixture *f, sanctum_roster *roster)
-{
-	git_commit *head = NULL;
-	git_tree *tree = NULL;
-
-	assert_int_equal(sanctum_store__head(&head, f->store), 0);
-	assert_int_equal(git_commit_tree(&tree, head), 0);
-	assert_int_equal(sanctum_store__load_roster(roster, f->store, tree), 0);
-	git_tree_free(tree);
-	git_commit_free(head);
-}
-
-/* Bytes age-encrypted to the newest epoch of main's head, as a blob. */
-static git_oid encrypt_to_epoch(fixture *f, const void *data, size_t len)
-{
-	sanctum_roster roster;
-	sanctum_age_recipient *recipient = NULL;
-	const sanctum_age_recipient *recipients[1];
-	sanctum_buf sealed = SANCTUM_BUF_INIT;
-	git_oid oid;
-
-	head_roster(f, &roster);
-	assert_int_equal(sanctum_age_recipient_from_x25519(
-				 &recipient, sanctum_roster__current_epoch(&roster)->recipient),
-	                 0);
-	recipients[0] = recipient;
-	assert_int_equal(sanctum_age_encrypt(&sealed, recipients, 1, 0, data, len), 0);
-	oid = put_blob(f, sealed.ptr, sealed.size);
-	sanctum_buf_dispose(&sealed);
-	sanctum_age_recipient_free(recipient);
-	sanctum_roster__dispose(&roster);
-	return oid;
-}
-
-/* A revision of document `id` sealed by `signer`, encrypted as store_docs.c does. */
-static git_oid sealed_revision(fixture *f, const unsigned char id[SANCTUM_DOC_ID_SIZE],
-                               uint64_t rev, const unsigned char *parent,
-                               const sanctum_identity *signer)
-{
-	static const char body[] = "a forged body";
-	sanctum_doc doc = SANCTUM_DOC_INIT;
-	sanctum_buf plain = SANCTUM_BUF_INIT;
-	git_oid oid;
-
-	memcpy(doc.id, id, SANCTUM_DOC_ID_SIZE);
-	doc.rev = rev;
-	doc.has_parent = parent != NULL;
-	if (parent)
-		memcpy(doc.parent, parent, SANCTUM_DOC_HASH_SIZE);
-	doc.time = (int64_t)time(NULL);
-	assert_int_equal(sanctum_doc_set_title(&doc, "Forged"), 0);
-	assert_int_equal(sanctum_doc_set_type(&doc, "text/plain"), 0);
-	assert_int_equal(sanctum_buf_put(&doc.body, body, sizeof(body) - 1), 0);
-	assert_int_equal(sanctum_doc_seal(&plain, &doc, signer), 0);
-	oid = encrypt_to_epoch(f, plain.ptr, plain.size);
-	sanctum_buf_dispose(&plain);
-	sanctum_doc_dispose(&doc);
-	return oid;
-}
-
-/* The hash of a document's current revision. */
-static void current_hash(fixture *f, const unsigned char id[SANCTUM_DOC_ID_SIZE],
-                         unsigned char hash[SANCTUM_DOC_HASH_SIZE], uint64_t *rev)
-{
-	sanctum_doc doc = SANCTUM_DOC_INIT;
-
-	assert_int_equal(sanctum_store_read(&doc, f->store, id, f->founder), 0);
-	memcpy(hash, doc.hash, SANCTUM_DOC_HASH_SIZE);
-	*rev = doc.rev;
-	sanctum_doc_dispose(&doc);
-}
-
-/* A roster entry, next after main's head, adding `who` (as admin or not), signed by `signer`. */
-static git_oid roster_entry(fixture *f, const sanctum_identity *who, int admin,
-                            const sanctum_identity *signer)
-{
-	sanctum_roster roster;
-	sanctum_buf entry = SANCTUM_BUF_INIT;
-	sanctum_card card;
-	git_oid oid;
-
-	sanctum_identity_card(&card, who);
-	head_roster(f, &roster);
-	{
-		sanctum_roster_change change = { .op = "add", .card = &card, .admin = admin,
-		                                 .history = 1 };
-
-		assert_int_equal(sanctum_roster__write_entry(&entry, &roster, &change, signer), 0);
-	}
-	oid = put_blob(f, entry.ptr, entry.size);
-	sanctum_buf_dispose(&entry);
-	sanctum_roster__dispose(&roster);
-	return oid;
-}
-
-static void fingerprint_of(char out[SANCTUM_FINGERPRINT_SIZE], const sanctum_identity *who)
-{
-	sanctum_card card;
-
-	sanctum_identity_card(&card, who);
-	sanctum_key_fingerprint(out, card.signing_key);
-}
-
-static void random_doc_path(char out[48], unsigned char id[SANCTUM_DOC_ID_SIZE])
-{
-	sanctum_doc_new_id(id);
-	sanctum_store__doc_path(out, id);
-}
-
-/* An honest new document (rev 1, sealed by the founder): a change nothing is wrong with. */
-static git_tree_update honest_new_doc(fixture *f)
-{
-	unsigned char id[SANCTUM_DOC_ID_SIZE];
-
-	random_doc_path(f->new_path, id);
-	return upsert(f->new_path, sealed_revision(f, id, 1, NULL, f->founder));
-}
-
-/* `who` added by the founder the way `sanctum member add` does (entry and resealed epochs). */
-static void add_member(fixture *f, const sanctum_identity *who, int admin)
-{
-	sanctum_member_add_options opts = SANCTUM_MEMBER_ADD_OPTIONS_INIT;
-	sanctum_card card;
-
-	opts.admin = admin;
-	sanctum_identity_card(&card, who);
-	assert_int_equal(sanctum_store_member_add(f->store, &card, &opts, f->founder, NULL), 0);
-}
 
 /* ---- a clean store ---------------------------------------------------------------------- */
 
