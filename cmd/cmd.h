@@ -52,6 +52,7 @@ void cli_main_help(FILE *out);
 
 int cmd_add(int argc, char **argv);
 int cmd_age(int argc, char **argv);
+int cmd_conflicts(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_group(int argc, char **argv);
 int cmd_help(int argc, char **argv);
@@ -63,6 +64,7 @@ int cmd_list(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_member(int argc, char **argv);
 int cmd_rekey(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_update(int argc, char **argv);

@@ -17,6 +17,10 @@ static const cli_cmd commands[] = {
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
 	{ "rm", cmd_rm, "delete a document (a signed tombstone revision)",
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "conflicts", cmd_conflicts, "list the revisions that lost when a sync merged changes",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "resolve", cmd_resolve, "resolve a document's conflicts with a new revision",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
 	/* The identity is needed only for `log ID`, which loads it itself. */
 	{ "log", cmd_log, "show the commits of main, or the revisions of one document",
 	  CLI_CMD_STORE },

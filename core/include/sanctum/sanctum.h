@@ -10,6 +10,7 @@
 #include "identity.h"
 #include "doc.h"
 #include "store.h"
+#include "conflicts.h"
 #include "history.h"
 #include "members.h"
 #include "verify.h"
