@@ -39,6 +39,15 @@ static const cli_cmd commands[] = {
 	  CLI_CMD_STORE },
 	{ "join", cmd_join, "join a group with an invitation: fetch and verify its store",
 	  CLI_CMD_IDENTITY },
+	{ "remote", cmd_remote, "add, remove and list the git remotes to sync with",
+	  CLI_CMD_STORE },
+	{ "pull", cmd_pull, "fetch a remote's main, verify every new commit, then merge",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "push", cmd_push, "push main to a remote (never forced)", CLI_CMD_STORE },
+	{ "sync", cmd_sync, "pull, then push; retries when another city pushed meanwhile",
+	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "config", cmd_config, "print or change the store's settings (daemon, remotes)",
+	  CLI_CMD_STORE },
 	{ "help", cmd_help, "show the help of sanctum or of one command", CLI_CMD_NONE },
 };
 

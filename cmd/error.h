@@ -18,7 +18,10 @@ enum {
 	CLI_EXIT_OK = 0,        /* the command did what was asked */
 	CLI_EXIT_FAILED = 1,    /* it could not: a file, a key, a passphrase, the data */
 	CLI_EXIT_USAGE = 2,     /* the command line itself is wrong; nothing was done */
-	CLI_EXIT_REFUSED = 3    /* verification refused a remote's history (sync commands) */
+	CLI_EXIT_REFUSED = 3,   /* verification refused a remote's history (sync commands) */
+	CLI_EXIT_NETWORK = 4,   /* sync commands: a remote could not be reached */
+	CLI_EXIT_LOCKED = 5,    /* sync commands: another process holds the store */
+	CLI_EXIT_NOTHING = 6    /* sync commands: nothing to pull or push */
 };
 
 /**

@@ -12,6 +12,8 @@
 
 #include "b64.h"
 #include "errors_internal.h"
+#include "remote_url.h"
+#include "sync_internal.h"
 #include "manifest.h"
 #include "store_internal.h"
 
@@ -174,15 +176,6 @@ void sanctum_invite_from_store(sanctum_invite *out, const sanctum_store *store)
 	snprintf(out->name, sizeof(out->name), "%s", store->manifest.name);
 }
 
-/* A URL with a scheme ("ssh://") or scp-like ("host:path", a ':' before any '/'). */
-static int is_remote_url(const char *url)
-{
-	const char *colon = strchr(url, ':');
-	const char *slash = strchr(url, '/');
-
-	return strstr(url, "://") != NULL || (colon && (!slash || colon < slash));
-}
-
 int sanctum_invite_add_url(sanctum_invite *invite, const char *url)
 {
 	char resolved[PATH_MAX];
@@ -190,7 +183,7 @@ int sanctum_invite_add_url(sanctum_invite *invite, const char *url)
 	if (!invite || !url)
 		return sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
 		                          "sanctum_invite_add_url needs an invitation and a URL");
-	if (!is_remote_url(url) && *url) {
+	if (!sanctum_remote__is_url(url) && *url) {
 		if (!realpath(url, resolved))
 			return sanctum_error__os("cannot find the folder '%s'", url);
 		url = resolved;
@@ -374,36 +367,6 @@ int sanctum_invite_parse(sanctum_invite *out, const char *line, size_t len)
 
 /* ---- joining ------------------------------------------------------------------------ */
 
-/*
- * Where to fetch `url` from, into `out`: for a local path or a file:// URL naming a
- * store's folder, its .sanctum repository (absolute); otherwise the URL as it is.
- * Returns 0, or -1 when a local path does not exist (`why` says so).
- */
-static int fetch_url(char out[PATH_MAX], const char *url, const char **why)
-{
-	const char *path = url;
-	char resolved[PATH_MAX], inner[PATH_MAX];
-	struct stat st;
-
-	if (strncmp(url, "file://", 7) == 0)
-		path = url + 7;
-	else if (is_remote_url(url)) {
-		snprintf(out, PATH_MAX, "%s", url);
-		return 0;
-	}
-	if (!realpath(path, resolved)) {
-		*why = "no such folder";
-		return -1;
-	}
-	snprintf(out, PATH_MAX, "%s", resolved);
-	if (sanctum_store__exists(resolved) &&
-	    (size_t)snprintf(inner, sizeof(inner), "%s/%s", resolved, SANCTUM_STORE_DIRNAME) <
-	            sizeof(inner) &&
-	    stat(inner, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(out, PATH_MAX, "%s", inner);
-	return 0;
-}
-
 /* Appends "'url': why" to the account of failed remotes. */
 static void note_failure(sanctum_buf *failures, const char *url, const char *why)
 {
@@ -423,6 +386,7 @@ static int fetch_main(git_oid *head, sanctum_store *store, const char *url,
 {
 	git_remote_create_options create;
 	git_fetch_options opts;
+	sanctum_transfer transfer;
 	char *specs[1] = { REFSPEC };
 	git_strarray refspecs = { specs, 1 };
 	git_remote *remote = NULL;
@@ -430,11 +394,14 @@ static int fetch_main(git_oid *head, sanctum_store *store, const char *url,
 	char target[PATH_MAX];
 	int rc;
 
-	if (fetch_url(target, url, &why) < 0) {
+	if (sanctum_remote__target(target, url, &why) < 0) {
 		note_failure(failures, url, why);
 		return -1;
 	}
 	git_fetch_options_init(&opts, GIT_FETCH_OPTIONS_VERSION);
+	/* Credentials (ssh-agent, git's helpers) and the size limit, as a pull has them. */
+	sanctum_transfer__anonymous(&transfer, store, url);
+	sanctum_transfer__callbacks(&opts.callbacks, &transfer);
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.update_fetchhead = 0;
 	/* Anonymous, and without url.*.insteadOf: its config scan leaks match data with
@@ -580,6 +547,15 @@ static int verify_history(sanctum_store *store, const sanctum_identity *newcomer
  * fetch refspec: what `git remote add` writes. Written as config keys, not with
  * git_remote_create, which leaks its regex match data with libgit2 1.5 and PCRE2.
  */
+static const char *remote_name(char out[32], size_t index)
+{
+	if (index == 0)
+		snprintf(out, 32, "origin");
+	else
+		snprintf(out, 32, "origin-%zu", index + 1);
+	return out;
+}
+
 static int record_remotes(sanctum_store *store, const sanctum_invite *invite)
 {
 	git_config *config = NULL;
@@ -591,11 +567,8 @@ static int record_remotes(sanctum_store *store, const sanctum_invite *invite)
 		char name[32], key[64], spec[96], target[PATH_MAX];
 		const char *why = NULL;
 
-		if (i == 0)
-			snprintf(name, sizeof(name), "origin");
-		else
-			snprintf(name, sizeof(name), "origin-%zu", i + 1);
-		if (fetch_url(target, invite->urls[i], &why) < 0)
+		remote_name(name, i);
+		if (sanctum_remote__target(target, invite->urls[i], &why) < 0)
 			snprintf(target, sizeof(target), "%s", invite->urls[i]);
 		snprintf(spec, sizeof(spec), "+refs/heads/*:refs/remotes/%s/*", name);
 		snprintf(key, sizeof(key), "remote.%s.url", name);
@@ -640,6 +613,8 @@ int sanctum_store_join(sanctum_store **out, const char *dir, const sanctum_invit
 	sanctum_buf failures = SANCTUM_BUF_INIT;
 	sanctum_store *made = NULL, *store = NULL;
 	const char *used = NULL;
+	size_t used_index = 0;
+	char name[32];
 	git_oid head;
 	int error, made_dir = 0;
 
@@ -656,8 +631,10 @@ int sanctum_store_join(sanctum_store **out, const char *dir, const sanctum_invit
 	if (error == 0)
 		error = sanctum_store__lock(made);
 	for (size_t i = 0; error == 0 && !used && i < invite->nurls; i++)
-		if (fetch_main(&head, made, invite->urls[i], &failures) == 0)
+		if (fetch_main(&head, made, invite->urls[i], &failures) == 0) {
 			used = invite->urls[i];
+			used_index = i;
+		}
 	if (error == 0 && !used)
 		error = sanctum_error__set(SANCTUM_ENOTFOUND, SANCTUM_ERRCLASS_GIT,
 		                           "cannot fetch the group's store from any remote of the "
@@ -678,6 +655,9 @@ int sanctum_store_join(sanctum_store **out, const char *dir, const sanctum_invit
 		error = verify_history(store, newcomer);
 	if (error == 0)
 		error = record_remotes(store, invite);
+	/* The head just verified is the rollback record of the remote it came from. */
+	if (error == 0)
+		error = sanctum_sync__record_verified(store, remote_name(name, used_index), &head);
 	sanctum_buf_dispose(&failures);
 	if (error < 0) {
 		sanctum_store_free(store);
