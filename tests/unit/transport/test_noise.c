@@ -457,7 +457,11 @@ static void run_file(const char *dir, const char *file, tally *total)
 	tally t = { 0, 0, 0, 0 };
 	size_t i, transport;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path)) {
+		printf("FAIL %s: the path is too long\n", file);
+		total->failed++;
+		return;
+	}
 	root = json_load_file(path, 0, &err);
 	vectors = json_object_get(root, "vectors");
 	if (!json_is_array(vectors)) {
