@@ -67,7 +67,7 @@ int sanctum_error__wrap(int code, sanctum_error_class klass, const char *fmt, ..
 const char *sanctum_error__quote(char *out, const unsigned char *ptr,
                                  size_t len, size_t max)
 {
-	size_t limit = max < SANCTUM_QUOTE_MAX ? max : SANCTUM_QUOTE_MAX;
+	size_t limit = max < SANCTUM_QUOTE_LONGEST ? max : SANCTUM_QUOTE_LONGEST;
 	size_t n = len < limit ? len : limit;
 
 	for (size_t i = 0; i < n; i++)

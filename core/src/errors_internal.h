@@ -19,13 +19,15 @@ int sanctum_error__set(int code, sanctum_error_class klass, const char *fmt, ...
 int sanctum_error__wrap(int code, sanctum_error_class klass, const char *fmt, ...)
 	SANCTUM_PRINTF(3, 4);
 
-/* Untrusted text quoted in a message is cut after this many bytes. */
+/* Untrusted text quoted in a message is cut after this many bytes; a path or a server's
+ * message may take up to SANCTUM_QUOTE_LONGEST. */
 #define SANCTUM_QUOTE_MAX 64
+#define SANCTUM_QUOTE_LONGEST 1024
 
 /**
  * Copies untrusted bytes into `out` for a message: printable ASCII only, anything else
  * as '?', so hostile input cannot send escape sequences to a terminal; cut with "..."
- * after `max` (at most SANCTUM_QUOTE_MAX) bytes. `out` has room for max + 4 bytes.
+ * after `max` (at most SANCTUM_QUOTE_LONGEST) bytes. `out` has room for max + 4 bytes.
  * Returns `out`.
  */
 const char *sanctum_error__quote(char *out, const unsigned char *ptr,

@@ -129,20 +129,32 @@ int sanctum_remote_add(sanctum_store *store, const char *name, const char *url)
 	return error;
 }
 
+/*
+ * Whether config key `key` is remote.NAME.SOMETHING for exactly this NAME: the section and
+ * the key ignore case, the remote's name does not (as git has it), and a name with dots
+ * ("hub" and "hub.mirror") must not catch another's keys.
+ */
+static int key_of_remote(const char *key, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncasecmp(key, "remote.", 7) == 0 && strncmp(key + 7, name, n) == 0 &&
+	       key[7 + n] == '.' && !strchr(key + 8 + n, '.');
+}
+
 /* Deletes every remote.NAME.* key. */
 static int forget_config(git_config *config, const char *name)
 {
 	git_config_iterator *it = NULL;
 	git_config_entry *entry;
-	char prefix[SANCTUM_REMOTE_NAME_MAX + 16], **keys = NULL;
-	size_t n = 0, cap = 0, plen;
+	char **keys = NULL;
+	size_t n = 0, cap = 0;
 	int error = 0;
 
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "remote.%s.", name);
 	if (git_config_iterator_new(&it, config) < 0)
 		return sanctum_store__git_error("cannot read the store's configuration");
 	while (error == 0 && git_config_next(&entry, it) == 0) {
-		if (strncasecmp(entry->name, prefix, plen) != 0 || entry->level != GIT_CONFIG_LEVEL_LOCAL)
+		if (!key_of_remote(entry->name, name) || entry->level != GIT_CONFIG_LEVEL_LOCAL)
 			continue;
 		if (n == cap) {
 			char **more = realloc(keys, (cap = cap ? cap * 2 : 8) * sizeof(*keys));

@@ -6,6 +6,7 @@
 #include "errors_internal.h"
 #include "signed_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -297,6 +298,50 @@ char *sanctum_store__local_path(sanctum_store *store, const char *name)
 	return path;
 }
 
+/* Removes the *.lock files of a folder of refs (not its subfolders). */
+static void clear_locks_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char *path;
+
+		if (n > 5 && strcmp(e->d_name + n - 5, ".lock") == 0 && (path = join(dir, e->d_name))) {
+			unlink(path);
+			free(path);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * Every sanctum process that writes a ref holds the store's flock, so a git lock file
+ * found by the holder of that flock was left by one that died (kill -9 in the middle of
+ * a ref update). Left there it would block every later update of that ref.
+ */
+static void clear_stale_ref_locks(sanctum_store *store)
+{
+	static const char *const files[] = { "refs/heads/" SANCTUM_STORE_BRANCH ".lock",
+	                                     "packed-refs.lock" };
+	static const char *const dirs[] = { "refs/sanctum", "refs/sanctum/verified",
+	                                    "refs/sanctum/quarantine" };
+	char *path;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if ((path = join(store->git_dir, files[i])) != NULL) {
+			unlink(path);
+			free(path);
+		}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if ((path = join(store->git_dir, dirs[i])) != NULL) {
+			clear_locks_in(path);
+			free(path);
+		}
+}
+
 int sanctum_store__lock(sanctum_store *store)
 {
 	char *path;
@@ -324,6 +369,7 @@ int sanctum_store__lock(sanctum_store *store)
 	}
 	store->lock_fd = fd;
 	store->lock_depth = 1;
+	clear_stale_ref_locks(store);
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include "errors_internal.h"
 #include "remote_url.h"
 
+#define TRANSFER_QUOTE_MAX 300
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,10 +168,11 @@ static int transfer_error(sanctum_transfer *t, int rc, const char *doing)
 {
 	const git_error *e = git_error_last();
 	const char *why = e && e->message ? e->message : "unknown error";
-	char quoted[SANCTUM_QUOTE_MAX + 4];
+	char quoted[TRANSFER_QUOTE_MAX + 4];
 	int code = SANCTUM_ENETWORK;
 
-	sanctum_error__quote(quoted, (const unsigned char *)why, strlen(why), SANCTUM_QUOTE_MAX);
+	/* Long enough for a path: a lock file's is what the operator needs to see. */
+	sanctum_error__quote(quoted, (const unsigned char *)why, strlen(why), TRANSFER_QUOTE_MAX);
 	if (t->over_limit)
 		code = sanctum_error__set(SANCTUM_ENETWORK, SANCTUM_ERRCLASS_GIT,
 		                          "%s remote '%s' stopped: it sent more than %llu bytes; if "
@@ -195,6 +198,11 @@ static int transfer_error(sanctum_transfer *t, int rc, const char *doing)
 		                          "%s remote '%s' (%s): the server's host key is not trusted: "
 		                          "%s; add it to ~/.ssh/known_hosts (ssh-keyscan, checked by hand)",
 		                          doing, t->name, t->url, quoted);
+	else if (strstr(why, "failed to lock file"))
+		code = sanctum_error__set(SANCTUM_ERROR, SANCTUM_ERRCLASS_GIT,
+		                          "%s remote '%s' (%s) failed: %s; a git process holds that "
+		                          "lock, or one that died left it: remove the file if none "
+		                          "runs", doing, t->name, t->url, quoted);
 	else
 		code = sanctum_error__set(SANCTUM_ENETWORK, SANCTUM_ERRCLASS_GIT,
 		                          "%s remote '%s' (%s) failed: %s; check the address and that "
@@ -253,6 +261,14 @@ int sanctum_transfer__fetch(git_oid *head, sanctum_transfer *t)
 	return 0;
 }
 
+/* Whether a server's reason for refusing our ref says it has moved on (pull first), as
+ * opposed to a hook, a permission or a lock on its side. */
+static int rejected_as_stale(const char *status)
+{
+	return strstr(status, "non-fast-forward") || strstr(status, "fetch first") ||
+	       strstr(status, "stale info");
+}
+
 /* The remote's main as it advertises it (zero when it has none). */
 static void advertised_main(git_oid *out, git_remote *remote)
 {
@@ -279,12 +295,21 @@ static int upload(sanctum_transfer *t, git_remote *remote, git_remote_callbacks 
 	git_push_options_init(&opts, GIT_PUSH_OPTIONS_VERSION);
 	opts.callbacks = *cb;
 	rc = git_remote_upload(remote, &refspecs, &opts);
-	if (rc == GIT_ENONFASTFORWARD || (rc == 0 && t->rejected[0])) {
+	if (rc == GIT_ENONFASTFORWARD || (rc == 0 && rejected_as_stale(t->rejected))) {
 		git_error_clear();
 		return sanctum_error__set(SANCTUM_ECONFLICT, SANCTUM_ERRCLASS_GIT,
 		                          "remote '%s' refused the push (%s): it has commits this "
 		                          "store lacks; pull first (`sanctum sync` does both)", t->name,
 		                          t->rejected[0] ? t->rejected : "not a fast-forward");
+	}
+	if (rc == 0 && t->rejected[0]) {
+		char quoted[TRANSFER_QUOTE_MAX + 4];
+
+		sanctum_error__quote(quoted, (const unsigned char *)t->rejected, strlen(t->rejected),
+		                     TRANSFER_QUOTE_MAX);
+		return sanctum_error__set(SANCTUM_ERROR, SANCTUM_ERRCLASS_GIT,
+		                          "remote '%s' refused the push: %s; its main did not change",
+		                          t->name, quoted);
 	}
 	if (rc < 0)
 		return transfer_error(t, rc, "pushing to");
