@@ -316,6 +316,19 @@ static int upload(sanctum_transfer *t, git_remote *remote, git_remote_callbacks 
 	return 0;
 }
 
+/*
+ * libgit2 1.5 leaks its connection when a git:// push cannot connect at all; the fetch
+ * side fails cleanly. So for git:// a server that is down is found by a fetch-side
+ * connection first (one more round trip when it is up).
+ */
+static int probe(git_remote *remote, const git_remote_callbacks *cb)
+{
+	int rc = git_remote_connect(remote, GIT_DIRECTION_FETCH, cb, NULL, NULL);
+
+	git_remote_disconnect(remote);
+	return rc;
+}
+
 int sanctum_transfer__push(git_oid *old_head, sanctum_transfer *t, const git_oid *head)
 {
 	git_remote_callbacks cb;
@@ -327,7 +340,9 @@ int sanctum_transfer__push(git_oid *old_head, sanctum_transfer *t, const git_oid
 		return error;
 	sanctum_transfer__callbacks(&cb, t);
 	guard_pipe(&guard);
-	if (git_remote_connect(remote, GIT_DIRECTION_PUSH, &cb, NULL, NULL) < 0)
+	if (strncmp(t->target, "git://", 6) == 0 && probe(remote, &cb) < 0)
+		error = transfer_error(t, -1, "pushing to");
+	else if (git_remote_connect(remote, GIT_DIRECTION_PUSH, &cb, NULL, NULL) < 0)
 		error = transfer_error(t, -1, "pushing to");
 	if (error == 0) {
 		advertised_main(old_head, remote);

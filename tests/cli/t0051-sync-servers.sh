@@ -19,6 +19,12 @@ unset SANCTUM_IDENTITY SANCTUM_PASSPHRASE_FILE SANCTUM_DIR XDG_CONFIG_HOME SSH_A
 GIT_CONFIG_NOSYSTEM=1
 GIT_TERMINAL_PROMPT=0
 export GIT_CONFIG_NOSYSTEM GIT_TERMINAL_PROMPT
+# Under ASan: libgit2 1.5.1 leaks every ssh connection's known_hosts list (a known
+# libgit2 bug; tests/lsan-libgit2-ssh.supp says which and why). Only this test connects
+# over ssh. (Other builds ignore these variables.)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+LSAN_OPTIONS="suppressions=$(dirname "$SANCTUM_TEST_LIB")/lsan-libgit2-ssh.supp"
+export ASAN_OPTIONS LSAN_OPTIONS
 
 R=$T/repos
 mkdir "$R"
