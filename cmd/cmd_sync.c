@@ -15,6 +15,8 @@
 #include <sanctum/errors.h>
 #include <sanctum/sync.h>
 
+#include <sanctum/daemon.h>
+
 #include "cmd.h"
 #include "docfmt.h"
 #include "error.h"
@@ -182,6 +184,110 @@ static int run_one(sync_args *a, cli_session *s, const char *name)
 	                           a->kind != DO_PULL ? &r.push : NULL);
 }
 
+/* ---- with a running daemon ---- */
+
+#define DAEMON_SYNC_TIMEOUT_MS (30 * 60 * 1000)
+
+static int exit_of_result(const char *result)
+{
+	static const struct { const char *name; int code; } map[] = {
+		{ "changed", CLI_EXIT_OK }, { "nothing", CLI_EXIT_NOTHING },
+		{ "refused", CLI_EXIT_REFUSED }, { "network", CLI_EXIT_NETWORK },
+		{ "locked", CLI_EXIT_LOCKED },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(result, map[i].name) == 0)
+			return map[i].code;
+	return CLI_EXIT_FAILED;
+}
+
+/* Prints the daemon's answer to a sync request and returns the exit status. */
+static int report_daemon_sync(const sync_args *a, json_t *answer)
+{
+	json_t *remotes = json_object_get(answer, "remotes"), *r;
+	int rc = CLI_EXIT_NOTHING;
+	size_t i;
+
+	if (!json_is_true(json_object_get(answer, "ok"))) {
+		const char *why = json_string_value(json_object_get(answer, "error"));
+		return cli_error("the daemon could not sync: %s", why ? why : "no reason given");
+	}
+	json_array_foreach(remotes, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *result = json_string_value(json_object_get(r, "result"));
+		const char *message = json_string_value(json_object_get(r, "message"));
+		int code = exit_of_result(result ? result : "");
+		char *clean = cli_clean_text(message ? message : "");
+
+		rc = cli_sync_report_worse(rc, code, i == 0);
+		if (code != CLI_EXIT_OK && code != CLI_EXIT_NOTHING)
+			cli_error("%s: %s", name ? name : "?", clean && *clean ? clean : result);
+		else if (!a->report.quiet && !a->report.json)
+			fprintf(stderr, "%s: synced by the daemon: %s\n", name ? name : "?",
+			        code == CLI_EXIT_OK ? "changed" : "nothing to do");
+		free(clean);
+	}
+	if (a->report.json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "daemon", json_true());
+		json_object_set(o, "remotes", remotes ? remotes : json_array());
+		json_object_set_new(o, "exit", json_integer(rc));
+		if (cli_json_print(o) < 0)
+			rc = CLI_EXIT_FAILED;
+	}
+	return rc;
+}
+
+/*
+ * `sync` with a daemon running: the daemon does it, so two syncs never race. Returns
+ * -1 when no daemon runs (then the command syncs by itself).
+ */
+static int sync_through_daemon(const sync_args *a, cli_session *s)
+{
+	char request[SANCTUM_REMOTE_NAME_MAX + 64], *text = NULL;
+	json_t *answer;
+	int code, rc;
+
+	if (a->remote && strlen(a->remote) > SANCTUM_REMOTE_NAME_MAX)
+		return cli_error("there is no remote '%s'", a->remote);
+	if (a->remote)
+		snprintf(request, sizeof(request), "{\"op\":\"sync\",\"remote\":\"%s\"}", a->remote);
+	else
+		snprintf(request, sizeof(request), "{\"op\":\"sync\"}");
+	code = sanctum_daemon_request(&text, sanctum_store_path(s->store), request,
+	                              DAEMON_SYNC_TIMEOUT_MS);
+	if (code == SANCTUM_ENOTFOUND) {
+		sanctum_error_clear();
+		return -1;
+	}
+	if (code < 0)
+		return cli_error_lib(code);
+	if (!(answer = json_loads(text, 0, NULL)))
+		rc = cli_error("the daemon's answer is not JSON");
+	else
+		rc = report_daemon_sync(a, answer);
+	json_decref(answer);
+	free(text);
+	return rc;
+}
+
+/* After a push: a running daemon tells the peers at once. */
+static void tell_daemon(const sync_args *a, cli_session *s)
+{
+	char *answer = NULL;
+	int code = sanctum_daemon_request(&answer, sanctum_store_path(s->store),
+	                                  "{\"op\":\"announce\"}", 10000);
+
+	if (code == 0 && !a->report.quiet && !a->report.json)
+		fprintf(stderr, "the daemon announced the new head to its peers\n");
+	else if (code < 0 && code != SANCTUM_ENOTFOUND)
+		cli_warning("the daemon did not answer; peers learn of the push at their next sync");
+	sanctum_error_clear();
+	free(answer);
+}
+
 static int run(sync_kind kind, const cli_doc *doc, int argc, char **argv)
 {
 	sync_args a;
@@ -200,6 +306,11 @@ static int run(sync_kind kind, const cli_doc *doc, int argc, char **argv)
 		return cli_error("out of memory");
 	if ((rc = cli_session_open(&s, &a.ida)) != CLI_EXIT_OK)
 		goto done;
+	if (kind == DO_SYNC && !a.options.allow_rewind && !a.options.max_fetch_bytes &&
+	    (rc = sync_through_daemon(&a, &s)) >= 0)
+		goto done;
+	if (kind == DO_SYNC && (rc = cli_session_identity(&s, &a.ida)) != CLI_EXIT_OK)
+		goto done;
 	if (a.options.allow_rewind && !a.report.quiet)
 		cli_warning("--allow-rewind: a remote's main may drop commits verified before; "
 		            "accept this only when the group decided to rewind it");
@@ -210,6 +321,8 @@ static int run(sync_kind kind, const cli_doc *doc, int argc, char **argv)
 	else if (rc == CLI_EXIT_OK)
 		for (size_t i = 0; i < n; i++)
 			rc = cli_sync_report_worse(rc, run_one(&a, &s, list[i].name), i == 0);
+	if (kind == DO_PUSH && rc == CLI_EXIT_OK)
+		tell_daemon(&a, &s);
 	if (rc != CLI_EXIT_USAGE && a.report.json && cli_sync_report_print_json(&a.report, rc) < 0)
 		rc = CLI_EXIT_FAILED;
 done:

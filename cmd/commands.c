@@ -44,8 +44,13 @@ static const cli_cmd commands[] = {
 	{ "pull", cmd_pull, "fetch a remote's main, verify every new commit, then merge",
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
 	{ "push", cmd_push, "push main to a remote (never forced)", CLI_CMD_STORE },
+	/* With a daemon running, sync asks it and needs no identity: loaded when run here. */
 	{ "sync", cmd_sync, "pull, then push; retries when another city pushed meanwhile",
+	  CLI_CMD_STORE },
+	{ "daemon", cmd_daemon, "run the notification daemon: scheduled syncs, peers, webhooks",
 	  CLI_CMD_STORE | CLI_CMD_IDENTITY },
+	{ "status", cmd_status, "show what the daemon is doing: remotes, peers, warnings",
+	  CLI_CMD_STORE },
 	{ "config", cmd_config, "print or change the store's settings (daemon, remotes)",
 	  CLI_CMD_STORE },
 	{ "help", cmd_help, "show the help of sanctum or of one command", CLI_CMD_NONE },
