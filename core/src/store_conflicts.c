@@ -138,29 +138,6 @@ static int open_conflict(sanctum_doc *out, sanctum_store *store, const sanctum_s
 	return error;
 }
 
-/* The current revision of a document, from docs/xx/ID.age. */
-static int open_current(sanctum_doc *out, sanctum_store *store, const sanctum_snapshot *s,
-                        const unsigned char id[SANCTUM_DOC_ID_SIZE],
-                        const sanctum_identity *reader)
-{
-	sanctum_buf file = SANCTUM_BUF_INIT;
-	char path[48], hex[ID_HEX + 1];
-	int error;
-
-	sanctum_store__doc_path(path, id);
-	error = sanctum_store__read_blob(&file, store, s->tree, path, SANCTUM_STORE_MAX_DOC_FILE);
-	if (error == SANCTUM_ENOTFOUND) {
-		sanctum_doc_id_to_hex(hex, id);
-		error = sanctum_error__set(SANCTUM_ENOTFOUND, SANCTUM_ERRCLASS_INVALID,
-		                           "no document '%s' in the store", hex);
-	}
-	if (error == 0)
-		error = sanctum_store__open_doc(out, store, &s->roster, s->tree, path, id, file.ptr,
-		                                file.size, reader);
-	sanctum_buf_dispose(&file);
-	return error;
-}
-
 /* ---- listing ---- */
 
 typedef struct {
@@ -210,7 +187,7 @@ static int list_document(lister *l, const char *bucket, const char *name)
 	if ((error = read_files(&files, l->store, l->s->tree, dir)) < 0)
 		return error;
 	if (files.count)
-		error = open_current(&current, l->store, l->s, id, l->reader);
+		error = sanctum_store__read_current(&current, l->store, l->s, id, l->reader);
 	for (size_t i = 0; error == 0 && i < files.count; i++) {
 		sanctum_doc rev = SANCTUM_DOC_INIT;
 
@@ -420,7 +397,7 @@ static int resolve_locked(sanctum_store *store, const unsigned char id[SANCTUM_D
 		return error;
 	error = sanctum_store__check_member(&s.roster, author, 1);
 	if (error == 0)
-		error = open_current(&current, store, &s, id, author);
+		error = sanctum_store__read_current(&current, store, &s, id, author);
 	conflict_dir(dir, id);
 	if (error == 0)
 		error = read_files(&files, store, s.tree, dir);

@@ -113,8 +113,7 @@ int sanctum_store_add(sanctum_store *store, unsigned char (*ids)[SANCTUM_DOC_ID_
 	return error;
 }
 
-/* Decrypts and checks one document file of `tree` as `reader`. */
-static int read_doc(sanctum_doc *out, sanctum_store *store, const sanctum_snapshot *s,
+int sanctum_store__read_current(sanctum_doc *out, sanctum_store *store, const sanctum_snapshot *s,
                     const unsigned char id[SANCTUM_DOC_ID_SIZE], const sanctum_identity *reader)
 {
 	sanctum_buf file = SANCTUM_BUF_INIT;
@@ -146,7 +145,7 @@ int sanctum_store_read(sanctum_doc *out, sanctum_store *store,
 		return error;
 	error = sanctum_store__check_member(&s.roster, reader, 0);
 	if (error == 0)
-		error = read_doc(out, store, &s, id, reader);
+		error = sanctum_store__read_current(out, store, &s, id, reader);
 	sanctum_store__snapshot_dispose(&s);
 	return error;
 }
@@ -166,7 +165,7 @@ static int change_doc(sanctum_store *store, const unsigned char id[SANCTUM_DOC_I
 		return error;
 	error = sanctum_store__check_member(&s.roster, author, 1);
 	if (error == 0)
-		error = read_doc(&current, store, &s, id, author);
+		error = sanctum_store__read_current(&current, store, &s, id, author);
 	if (error == 0 && current.deleted)
 		error = sanctum_error__set(SANCTUM_EINVALID, SANCTUM_ERRCLASS_INVALID,
 		                           "the document was deleted; add it again instead");

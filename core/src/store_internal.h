@@ -144,6 +144,15 @@ typedef struct {
 int sanctum_store__snapshot_load(sanctum_snapshot *s, sanctum_store *store);
 void sanctum_store__snapshot_dispose(sanctum_snapshot *s);
 
+/**
+ * Decrypts and checks the current revision of document `id` in the snapshot's tree as
+ * `reader` (sanctum_store__open_doc). SANCTUM_ENOTFOUND names the id when there is none.
+ */
+int sanctum_store__read_current(sanctum_doc *out, sanctum_store *store,
+                                const sanctum_snapshot *s,
+                                const unsigned char id[SANCTUM_DOC_ID_SIZE],
+                                const sanctum_identity *reader);
+
 /** The path "docs/xx/<hex id>.age" of a document (48 bytes of room). */
 void sanctum_store__doc_path(char out[48], const unsigned char id[SANCTUM_DOC_ID_SIZE]);
 
