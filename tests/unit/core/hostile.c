@@ -28,32 +28,10 @@
 #include "store_internal.h"
 #include "store_members_internal.h"
 
+#include "fixture.h"
 #include "hostile.h"
 
 /* ---- folders ---------------------------------------------------------------------------- */
-
-void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char child[PATH_MAX];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 static int copy_file(const char *from, const char *to, mode_t mode)
 {
@@ -167,11 +145,7 @@ static int make_history(fixture *f)
 
 int hostile_setup(fixture *f, const char *prefix, const char *subdir)
 {
-	const char *tmp = getenv("TMPDIR");
-	char made[PATH_MAX];
-
-	snprintf(made, sizeof(made), "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
-	if (!mkdtemp(made) || !realpath(made, f->root))
+	if (make_temp_dir(f->root, sizeof(f->root), prefix) < 0)
 		return -1;
 	if (strlen(f->root) + 1 + (subdir ? strlen(subdir) : 0) >= sizeof(f->dir))
 		return -1;

@@ -73,9 +73,6 @@ int hostile_setup(fixture *f, const char *prefix, const char *subdir);
 /** Frees what hostile_setup made and removes the temporary folder (not `f` itself). */
 void hostile_teardown(fixture *f);
 
-/** Removes a file or a folder with everything in it. */
-void remove_tree(const char *path);
-
 /** Copies the folder `from` (files, folders, modes) to `to`, which must not exist. */
 int copy_tree(const char *from, const char *to);
 

@@ -28,6 +28,8 @@
 #include "sanctum/identity.h"
 #include "sanctum/sshsig.h"
 
+#include "fixture.h"
+
 #define WF 10
 #define PASS "correct horse battery staple"
 
@@ -46,38 +48,13 @@ typedef struct {
 	char path[300];           /* dir/identity */
 } fixture;
 
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char child[1024];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "%s/sanctum-identity-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir)) {
+	if (make_temp_dir(f->dir, sizeof(f->dir), "sanctum-identity") < 0) {
 		free(f);
 		return -1;
 	}

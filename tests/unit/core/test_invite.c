@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,30 +25,9 @@
 
 #include "store_internal.h"
 
+#include "fixture.h"
+
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char child[PATH_MAX];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
 
 static int exists(const char *path)
 {
@@ -310,13 +288,10 @@ typedef struct {
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-	char made[PATH_MAX];
 
 	if (!f || sanctum_init() < 0)
 		return -1;
-	snprintf(made, sizeof(made), "%s/sanctum-invite-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(made) || !realpath(made, f->tmp))
+	if (make_temp_dir(f->tmp, sizeof(f->tmp), "sanctum-invite") < 0)
 		return -1;
 	snprintf(f->a, sizeof(f->a), "%s/a", f->tmp);
 	snprintf(f->b, sizeof(f->b), "%s/b", f->tmp);

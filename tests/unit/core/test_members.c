@@ -15,14 +15,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <git2.h>
 
@@ -33,6 +30,8 @@
 
 #include "store_internal.h"
 #include "store_members_internal.h"
+
+#include "fixture.h"
 
 #define GROUP "river-cities"
 #define MAIN_REF "refs/heads/" SANCTUM_STORE_BRANCH
@@ -59,42 +58,17 @@ typedef struct {
 	size_t nseen;
 } fixture;
 
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char child[PATH_MAX];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static int teardown(void **state);
 
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-	char made[PATH_MAX], git_dir[PATH_MAX + 16];
+	char git_dir[PATH_MAX + 16];
 
 	*state = f;
 	if (!f)
 		return -1;
-	snprintf(made, sizeof(made), "%s/sanctum-members-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (sanctum_init() < 0 || !mkdtemp(made) || !realpath(made, f->dir) ||
+	if (sanctum_init() < 0 || make_temp_dir(f->dir, sizeof(f->dir), "sanctum-members") < 0 ||
 	    sanctum_identity_generate(&f->founder, "aldport", "server") < 0 ||
 	    sanctum_identity_generate(&f->bright, "brightwater", "server") < 0 ||
 	    sanctum_identity_generate(&f->cedar, "cedarfield", "server") < 0 ||

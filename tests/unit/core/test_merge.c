@@ -13,13 +13,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <git2.h>
 #include <sodium.h>
@@ -33,6 +31,8 @@
 
 #include "merge.h"
 #include "store_internal.h"
+
+#include "fixture.h"
 
 #define GROUP "river-cities"
 #define COPIES 3
@@ -48,39 +48,13 @@ typedef struct {
 	int fetches;
 } fixture;
 
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	struct dirent *e;
-	char child[PATH_MAX];
-	DIR *d;
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-	char made[PATH_MAX];
 
 	if (!f || sanctum_init() < 0)
 		return -1;
-	snprintf(made, sizeof(made), "%s/sanctum-merge-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(made) || !realpath(made, f->root))
+	if (make_temp_dir(f->root, sizeof(f->root), "sanctum-merge") < 0)
 		return -1;
 	for (int i = 0; i < COPIES; i++)
 		snprintf(f->dir[i], sizeof(f->dir[i]), "%s/%c", f->root, 'a' + i);

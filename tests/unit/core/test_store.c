@@ -12,7 +12,6 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +30,8 @@
 #include "index.h"
 #include "store_internal.h"
 
+#include "fixture.h"
+
 #define GROUP "river-cities"
 
 /* ---- fixture: a store in a temporary folder ----------------------------------------- */
@@ -42,40 +43,14 @@ typedef struct {
 	char fingerprint[SANCTUM_FINGERPRINT_SIZE];
 } fixture;
 
-static void remove_tree(const char *path)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *e;
-	char child[PATH_MAX];
-
-	if (lstat(path, &st) != 0)
-		return;
-	if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-			remove_tree(child);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof(*f));
-	const char *tmp = getenv("TMPDIR");
-	char made[PATH_MAX];
 	sanctum_card card;
 
 	if (!f || sanctum_init() < 0)
 		return -1;
-	snprintf(made, sizeof(made), "%s/sanctum-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(made) || !realpath(made, f->dir))
+	if (make_temp_dir(f->dir, sizeof(f->dir), "sanctum-store") < 0)
 		return -1;
 	if (sanctum_identity_generate(&f->founder, "aldport", "server") < 0 ||
 	    sanctum_store_init(&f->store, f->dir, GROUP, f->founder) < 0)
