@@ -21,7 +21,7 @@
 #define SD_DEFAULT_WITHHOLD_MS (60 * 1000)
 #define SD_BACKOFF_BASE_MS 5000         /* first retry after a failed sync */
 #define SD_BACKOFF_CAP_MS (60 * 60 * 1000)
-#define SD_ANNOUNCE_DEBOUNCE_MS 100     /* coalesce announcements into one pull */
+#define SD_ANNOUNCE_DEBOUNCE_MS 10      /* coalesce a burst of announcements into one pull */
 
 typedef struct sd_daemon sd_daemon;
 typedef struct sd_peer sd_peer;
