@@ -243,7 +243,7 @@ static int approve_locked(sanctum_store *store, const char *prefix, const sanctu
                           sanctum_change_result *result, sanctum_change_files *f)
 {
 	sanctum_buf entry = SANCTUM_BUF_INIT, signed_again = SANCTUM_BUF_INIT;
-	char id[PROPOSAL_ID_LEN + 1], path[64];
+	char id[PROPOSAL_ID_LEN + 1] = "", path[64];
 	sanctum_roster_entry_info info;
 	sanctum_snapshot s;
 	git_oid commit;
@@ -254,7 +254,9 @@ static int approve_locked(sanctum_store *store, const char *prefix, const sanctu
 	error = check_admin(&s.roster, admin);
 	if (error == 0)
 		error = find_proposal(id, store, s.tree, prefix);
-	snprintf(path, sizeof(path), SANCTUM_PROPOSALS_DIR "/%s/entry", id);
+	/* id is only set when the proposal was found. */
+	if (error == 0)
+		snprintf(path, sizeof(path), SANCTUM_PROPOSALS_DIR "/%s/entry", id);
 	if (error == 0)
 		error = sanctum_store__read_blob(&entry, store, s.tree, path, SANCTUM_ROSTER_MAX_ENTRY);
 	if (error == 0)
