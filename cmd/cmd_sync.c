@@ -188,20 +188,6 @@ static int run_one(sync_args *a, cli_session *s, const char *name)
 
 #define DAEMON_SYNC_TIMEOUT_MS (30 * 60 * 1000)
 
-static int exit_of_result(const char *result)
-{
-	static const struct { const char *name; int code; } map[] = {
-		{ "changed", CLI_EXIT_OK }, { "nothing", CLI_EXIT_NOTHING },
-		{ "refused", CLI_EXIT_REFUSED }, { "network", CLI_EXIT_NETWORK },
-		{ "locked", CLI_EXIT_LOCKED },
-	};
-
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(result, map[i].name) == 0)
-			return map[i].code;
-	return CLI_EXIT_FAILED;
-}
-
 /* Prints the daemon's answer to a sync request and returns the exit status. */
 static int report_daemon_sync(const sync_args *a, json_t *answer)
 {
@@ -217,7 +203,7 @@ static int report_daemon_sync(const sync_args *a, json_t *answer)
 		const char *name = json_string_value(json_object_get(r, "name"));
 		const char *result = json_string_value(json_object_get(r, "result"));
 		const char *message = json_string_value(json_object_get(r, "message"));
-		int code = exit_of_result(result ? result : "");
+		int code = cli_sync_exit_of(sanctum_sync_verdict_parse(result));
 		char *clean = cli_clean_text(message ? message : "");
 
 		rc = cli_sync_report_worse(rc, code, i == 0);
@@ -246,18 +232,19 @@ static int report_daemon_sync(const sync_args *a, json_t *answer)
  */
 static int sync_through_daemon(const sync_args *a, cli_session *s)
 {
-	char request[SANCTUM_REMOTE_NAME_MAX + 64], *text = NULL;
-	json_t *answer;
+	/* Built by jansson: a remote's name goes into the request as a JSON string. */
+	json_t *request = a->remote ? json_pack("{s:s, s:s}", "op", "sync", "remote", a->remote)
+	                            : json_pack("{s:s}", "op", "sync");
+	char *line = request ? json_dumps(request, JSON_COMPACT) : NULL, *text = NULL;
+	json_t *answer = NULL;
 	int code, rc;
 
-	if (a->remote && strlen(a->remote) > SANCTUM_REMOTE_NAME_MAX)
-		return cli_error("there is no remote '%s'", a->remote);
-	if (a->remote)
-		snprintf(request, sizeof(request), "{\"op\":\"sync\",\"remote\":\"%s\"}", a->remote);
-	else
-		snprintf(request, sizeof(request), "{\"op\":\"sync\"}");
-	code = sanctum_daemon_request(&text, sanctum_store_path(s->store), request,
+	json_decref(request);
+	if (!line)
+		return cli_error("out of memory");
+	code = sanctum_daemon_request(&text, sanctum_store_path(s->store), line,
 	                              DAEMON_SYNC_TIMEOUT_MS);
+	free(line);
 	if (code == SANCTUM_ENOTFOUND) {
 		sanctum_error_clear();
 		return -1;

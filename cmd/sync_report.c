@@ -107,20 +107,13 @@ void cli_sync_report_begin(cli_sync_report *r, const char *remote)
 
 /* ---- outcome ---- */
 
-static int exit_for(int code, const sanctum_pull_result *pull, const sanctum_push_result *push)
+int cli_sync_exit_of(sanctum_sync_verdict verdict)
 {
-	switch (code) {
-	case 0: break;
-	case SANCTUM_EVERIFY: case SANCTUM_EROLLBACK: return CLI_EXIT_REFUSED;
-	case SANCTUM_ENETWORK: return CLI_EXIT_NETWORK;
-	case SANCTUM_ELOCKED: return CLI_EXIT_LOCKED;
-	default: return CLI_EXIT_FAILED;
-	}
-	if ((pull && (pull->outcome == SANCTUM_PULL_FAST_FORWARD ||
-	              pull->outcome == SANCTUM_PULL_MERGED)) ||
-	    (push && push->outcome == SANCTUM_PUSH_PUSHED))
-		return CLI_EXIT_OK;
-	return CLI_EXIT_NOTHING;
+	static const int exits[] = { CLI_EXIT_OK, CLI_EXIT_NOTHING, CLI_EXIT_REFUSED,
+	                             CLI_EXIT_NETWORK, CLI_EXIT_LOCKED, CLI_EXIT_FAILED };
+
+	return (unsigned)verdict < sizeof(exits) / sizeof(exits[0]) ? exits[verdict]
+	                                                            : CLI_EXIT_FAILED;
 }
 
 int cli_sync_report_worse(int so_far, int next, int first)
@@ -181,18 +174,6 @@ static void print_failure(const char *remote, int code)
 		cli_hint("another sync or command is running; a running daemon syncs by itself");
 }
 
-static const char *outcome_name(int exit_code)
-{
-	switch (exit_code) {
-	case CLI_EXIT_OK: return "changed";
-	case CLI_EXIT_NOTHING: return "nothing";
-	case CLI_EXIT_REFUSED: return "refused";
-	case CLI_EXIT_NETWORK: return "network";
-	case CLI_EXIT_LOCKED: return "locked";
-	default: return "failed";
-	}
-}
-
 static const char *pull_name(sanctum_pull_outcome o)
 {
 	static const char *const names[] = { "up-to-date", "empty", "fast-forward", "merged" };
@@ -240,15 +221,16 @@ static json_t *push_json(const sanctum_push_result *p)
 	return o;
 }
 
-static void add_json(cli_sync_report *r, const char *remote, int code, int exit_code,
-                     const sanctum_pull_result *pull, const sanctum_push_result *push)
+static void add_json(cli_sync_report *r, const char *remote, int code,
+                     sanctum_sync_verdict verdict, const sanctum_pull_result *pull,
+                     const sanctum_push_result *push)
 {
 	json_t *o = json_object();
 	int bad = !o;
 
 	bad |= cli_json_set(o, "remote", json_string(remote));
-	bad |= cli_json_set(o, "result", json_string(outcome_name(exit_code)));
-	bad |= cli_json_set(o, "exit", json_integer(exit_code));
+	bad |= cli_json_set(o, "result", json_string(sanctum_sync_verdict_name(verdict)));
+	bad |= cli_json_set(o, "exit", json_integer(cli_sync_exit_of(verdict)));
 	bad |= cli_json_set(o, "error", code < 0 ? json_string(sanctum_error_last()->message)
 	                                         : json_null());
 	bad |= cli_json_set(o, "pull", pull && code == 0 ? pull_json(pull) : json_null());
@@ -261,11 +243,12 @@ static void add_json(cli_sync_report *r, const char *remote, int code, int exit_
 int cli_sync_report_end(cli_sync_report *r, const char *remote, int code,
                         const sanctum_pull_result *pull, const sanctum_push_result *push)
 {
-	int exit_code = exit_for(code, pull, push);
+	sanctum_sync_verdict verdict = sanctum_sync_verdict_of(code, pull, push);
+	int exit_code = cli_sync_exit_of(verdict);
 
 	end_progress_line(r);
 	if (r->json)
-		add_json(r, remote, code, exit_code, pull, push);
+		add_json(r, remote, code, verdict, pull, push);
 	if (code < 0) {
 		print_failure(remote, code);
 		return exit_code;

@@ -29,6 +29,9 @@ void cli_sync_report_begin(cli_sync_report *r, const char *remote);
 int cli_sync_report_end(cli_sync_report *r, const char *remote, int code,
                         const sanctum_pull_result *pull, const sanctum_push_result *push);
 
+/** The exit status for a sync's verdict (error.h: 0, 6, 3, 4, 5 or 1). */
+int cli_sync_exit_of(sanctum_sync_verdict verdict);
+
 /** The exit status of several remotes: the first failure, else 0 if any changed, else 6. */
 int cli_sync_report_worse(int so_far, int next, int first);
 

@@ -89,3 +89,39 @@ int sanctum_store_sync(sanctum_sync_result *result, sanctum_store *store, const 
 	sanctum_store__unlock(store);
 	return error;
 }
+
+/* ---- verdicts ---- */
+
+static const char *const verdict_names[] = { "changed", "nothing", "refused", "network",
+                                             "locked", "failed" };
+
+sanctum_sync_verdict sanctum_sync_verdict_of(int code, const sanctum_pull_result *pull,
+                                             const sanctum_push_result *push)
+{
+	switch (code) {
+	case 0: break;
+	case SANCTUM_EVERIFY: case SANCTUM_EROLLBACK: return SANCTUM_SYNC_REFUSED;
+	case SANCTUM_ENETWORK: return SANCTUM_SYNC_NETWORK;
+	case SANCTUM_ELOCKED: return SANCTUM_SYNC_LOCKED;
+	default: return SANCTUM_SYNC_FAILED;
+	}
+	if ((pull && (pull->outcome == SANCTUM_PULL_FAST_FORWARD ||
+	              pull->outcome == SANCTUM_PULL_MERGED)) ||
+	    (push && push->outcome == SANCTUM_PUSH_PUSHED))
+		return SANCTUM_SYNC_CHANGED;
+	return SANCTUM_SYNC_NOTHING;
+}
+
+const char *sanctum_sync_verdict_name(sanctum_sync_verdict verdict)
+{
+	return (unsigned)verdict < sizeof(verdict_names) / sizeof(verdict_names[0])
+	               ? verdict_names[verdict] : "failed";
+}
+
+sanctum_sync_verdict sanctum_sync_verdict_parse(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(verdict_names) / sizeof(verdict_names[0]); i++)
+		if (strcmp(name, verdict_names[i]) == 0)
+			return (sanctum_sync_verdict)i;
+	return SANCTUM_SYNC_FAILED;
+}

@@ -82,25 +82,13 @@ static void run_job(uv_work_t *work)
 	sanctum_store_free(store);
 }
 
-static const char *result_name(int code, const sanctum_sync_result *r)
-{
-	switch (code) {
-	case 0:
-		return r->pull.outcome == SANCTUM_PULL_FAST_FORWARD ||
-		       r->pull.outcome == SANCTUM_PULL_MERGED ||
-		       r->push.outcome == SANCTUM_PUSH_PUSHED ? "changed" : "nothing";
-	case SANCTUM_EVERIFY: case SANCTUM_EROLLBACK: return "refused";
-	case SANCTUM_ENETWORK: return "network";
-	case SANCTUM_ELOCKED: return "locked";
-	default: return "failed";
-	}
-}
-
 static void record(sd_remote *r, const sd_job *job)
 {
 	r->last_run = sd_now_ms();
 	r->last_code = job->code;
-	snprintf(r->last_result, sizeof(r->last_result), "%s", result_name(job->code, &job->result));
+	snprintf(r->last_result, sizeof(r->last_result), "%s",
+	         sanctum_sync_verdict_name(sanctum_sync_verdict_of(job->code, &job->result.pull,
+	                                                           &job->result.push)));
 	snprintf(r->last_message, sizeof(r->last_message), "%s", job->message);
 	if (job->code < 0) {
 		r->failures++;

@@ -135,4 +135,28 @@ SANCTUM_WARN_UNUSED int sanctum_store_sync(sanctum_sync_result *result, sanctum_
                                            const char *name, const sanctum_identity *member,
                                            const sanctum_sync_options *options);
 
+/* ---- what a run came to, for timers, logs and exit codes ------------------------------ */
+
+typedef enum {
+	SANCTUM_SYNC_CHANGED,          /* main or the remote moved */
+	SANCTUM_SYNC_NOTHING,          /* both already had everything */
+	SANCTUM_SYNC_REFUSED,          /* verification or the rollback record refused it */
+	SANCTUM_SYNC_NETWORK,          /* the remote could not be reached */
+	SANCTUM_SYNC_LOCKED,           /* another process held the store */
+	SANCTUM_SYNC_FAILED            /* anything else */
+} sanctum_sync_verdict;
+
+/**
+ * The verdict of a pull, push or sync that returned `code`; `pull` and `push` (NULL when
+ * not done) tell "changed" from "nothing" when it succeeded.
+ */
+sanctum_sync_verdict sanctum_sync_verdict_of(int code, const sanctum_pull_result *pull,
+                                             const sanctum_push_result *push);
+
+/** "changed", "nothing", "refused", "network", "locked", "failed". Static. */
+const char *sanctum_sync_verdict_name(sanctum_sync_verdict verdict);
+
+/** The verdict of a name sanctum_sync_verdict_name gave; SANCTUM_SYNC_FAILED if none. */
+sanctum_sync_verdict sanctum_sync_verdict_parse(const char *name);
+
 #endif
