@@ -10,6 +10,8 @@
  */
 #include "peers_internal.h"
 
+#include "netaddr.h"
+
 #include <sanctum/config.h>
 #include <sanctum/errors.h>
 
@@ -420,25 +422,6 @@ static void start_handshake(sd_peer *p)
 		send_handshake(p, NULL, 0);
 }
 
-static void peer_address(sd_peer *p)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
-	char host[64] = "?";
-
-	if (uv_tcp_getpeername(&p->tcp, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET6) {
-			uv_ip6_name((struct sockaddr_in6 *)&ss, host, sizeof(host));
-			snprintf(p->addr, sizeof(p->addr), "[%s]:%d", host,
-			         ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-		} else {
-			uv_ip4_name((struct sockaddr_in *)&ss, host, sizeof(host));
-			snprintf(p->addr, sizeof(p->addr), "%s:%d", host,
-			         ntohs(((struct sockaddr_in *)&ss)->sin_port));
-		}
-	}
-}
-
 static void on_incoming(uv_stream_t *server, int status)
 {
 	sd_peers *ps = ((sd_daemon *)server->data)->peers_state;
@@ -450,7 +433,7 @@ static void on_incoming(uv_stream_t *server, int status)
 		sd_peer_drop(p, NULL);
 		return;
 	}
-	peer_address(p);
+	sd_remote_address(p->addr, sizeof(p->addr), &p->tcp, 1);
 	if (ps->nconns > SD_MAX_CONNECTIONS || ps->daemon->stopping) {
 		sd_peer_drop(p, "refused: too many connections");
 		return;

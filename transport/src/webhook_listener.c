@@ -5,6 +5,7 @@
  * connection gets one request, ten seconds, and bounded buffers.
  */
 #include "daemon_internal.h"
+#include "netaddr.h"
 #include "webhook.h"
 
 #include <sanctum/config.h>
@@ -133,20 +134,6 @@ static void on_timeout(uv_timer_t *timer)
 	}
 }
 
-static void remember_address(hook_conn *c)
-{
-	struct sockaddr_storage ss;
-	int len = sizeof(ss);
-
-	snprintf(c->addr, sizeof(c->addr), "?");
-	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET6)
-			uv_ip6_name((struct sockaddr_in6 *)&ss, c->addr, sizeof(c->addr));
-		else
-			uv_ip4_name((struct sockaddr_in *)&ss, c->addr, sizeof(c->addr));
-	}
-}
-
 static void on_connection(uv_stream_t *server, int status)
 {
 	hook_listener *l = server->data;
@@ -171,7 +158,7 @@ static void on_connection(uv_stream_t *server, int status)
 		close_conn(c);
 		return;
 	}
-	remember_address(c);
+	sd_remote_address(c->addr, sizeof(c->addr), &c->tcp, 0);
 	uv_timer_start(&c->timer, on_timeout, HOOK_TIMEOUT_MS, 0);
 }
 
