@@ -51,6 +51,11 @@ static int run_helper(char *out, size_t cap, const char *request)
 		    strncmp(environ[i], "SSH_ASKPASS=", 12) != 0)
 			merged[j++] = environ[i];
 	if (pipe(in) < 0 || pipe(outp) < 0) {
+		/* The first pipe may have been made: its ends go too. */
+		if (in[0] >= 0) {
+			close(in[0]);
+			close(in[1]);
+		}
 		free(merged);
 		return -1;
 	}
